@@ -115,7 +115,8 @@ def timesteps(num_train_steps: int, num_steps: int, spacing: str = "leading", st
     """The sampling sequence τ as a strictly descending int64 array of length ``num_steps``.
 
     ``"leading"``, ``"trailing"``, ``"linspace"`` equal diffusers' ``DDIMScheduler.set_timesteps``
-    (Lin et al. 2023, Table 2); ``steps_offset`` shifts ``"leading"`` only, as there.
+    (Lin et al. 2023, Table 2); ``steps_offset`` shifts ``"leading"`` only, as there. For some
+    (T, S) diffusers' "trailing" appends a spurious −1 (S+1 values); here it is always S values.
     ``"quadratic"`` is the official DDIM code's ⌊linspace(0, √(0.8T), S)²⌋. Where that rule repeats
     a timestep (S > √(0.8T) + 1), each repeat is moved up to one past its predecessor, since the
     official loop would spend a model call on a zero-length step.
@@ -128,7 +129,9 @@ def timesteps(num_train_steps: int, num_steps: int, spacing: str = "leading", st
         ratio = T // S
         ts = (np.arange(S) * ratio).round()[::-1] + steps_offset
     elif spacing == "trailing":
-        ts = np.round(np.arange(T, 0, -T / S)) - 1
+        # diffusers' np.arange(T, 0, −T/S) can yield a spurious (S+1)-th value ≈ 0 (→ timestep −1)
+        # through rounding, e.g. T = 50, S = 29; keep its first S values.
+        ts = np.round(np.arange(T, 0, -T / S)[:S]) - 1
     elif spacing == "linspace":
         ts = np.linspace(0, T - 1, S).round()[::-1]
     elif spacing == "quadratic":
