@@ -1,0 +1,199 @@
+"""A quality metric for generated digits: Fréchet distance (FD) of a small classifier's features.
+
+FID (Heusel et al. 2017) with the Inception network swapped for a digits CNN trained on
+``data/digits16.npz``'s train split. Notation:
+
+    f(x) ∈ ℝ^d                penultimate activations of the classifier (d = FEATURE_DIM)
+    μ_a, C_a / μ_b, C_b       mean and covariance of f over sets a and b (float64)
+    FD(a, b) = ‖μ_a − μ_b‖² + tr(C_a + C_b − 2 (C_a^½ C_b C_a^½)^½)             (1)
+    floor(n) = FD(n train images, test split)                                     (2)
+    confidence = mean over samples of max_k softmax(logits)_k                      (3)
+
+FD is biased upward at small n, so a score only means something next to the floor (2), measured
+at the same n with the same protocol: a generator whose samples were as good as held-out real
+digits would score ≈ floor. Images are in the data set's range [0, 1], shape (N, 1, 16, 16).
+
+    python -m ddim_ref.torch.metrics train-classifier   # retrains data/digits_classifier.pt (~10 s)
+    python -m ddim_ref.torch.metrics evaluate-data      # test accuracy and the FD floor
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DIGITS_PATH = DATA_DIR / "digits16.npz"
+CLASSIFIER_PATH = DATA_DIR / "digits_classifier.pt"
+FEATURE_DIM = 32
+
+
+class DigitsClassifier(nn.Module):
+    """A small CNN for 16×16 digits; ``features`` is the penultimate layer FD is computed on."""
+
+    def __init__(self, feature_dim: int = FEATURE_DIM):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),                # (B, 8, 16, 16)
+            nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),     # (B, 16, 8, 8)
+            nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),    # (B, 32, 4, 4)
+            nn.Flatten(),                                            # (B, 512)
+            nn.Linear(32 * 4 * 4, feature_dim), nn.ReLU(),           # (B, d) the features f(x)
+        )
+        self.head = nn.Linear(feature_dim, 10)                       # (B, 10) logits
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """f(x): (B, 1, 16, 16) images in [0, 1] → (B, d)."""
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def load_digits(path=DIGITS_PATH) -> dict:
+    """The digits16 splits as float32 / int64 NumPy arrays (x in [0, 1], shape (N, 1, 16, 16))."""
+    with np.load(path) as d:
+        return {k: d[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+
+
+def train_classifier(epochs: int = 30, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
+                     max_shift: int = 1) -> DigitsClassifier:
+    """Train on the train split with Adam and random ±``max_shift``-pixel shifts; seeded and deterministic on CPU."""
+    data = load_digits()
+    x, y = torch.from_numpy(data["x_train"]), torch.from_numpy(data["y_train"])
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # the layers' initialisation
+    net = DigitsClassifier()
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * -(-len(x) // batch_size))
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=g).split(batch_size):
+            dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=g).tolist()
+            xb = torch.roll(x[idx], shifts=(dx, dy), dims=(2, 3))  # digits have an empty border
+            loss = nn.functional.cross_entropy(net(xb), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return net.eval()
+
+
+def load_classifier(path=CLASSIFIER_PATH) -> DigitsClassifier:
+    """The shipped classifier (a plain state dict, loaded with ``weights_only=True``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no classifier at {path}; run: python -m ddim_ref.torch.metrics train-classifier")
+    net = DigitsClassifier()
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return net.eval()
+
+
+def _as_images(images) -> torch.Tensor:
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32) if not torch.is_tensor(images) else images)
+    if x.ndim != 4 or tuple(x.shape[1:]) != (1, 16, 16):
+        raise ValueError(f"images must have shape (N, 1, 16, 16), got {tuple(x.shape)}")
+    if len(x) < 2:
+        raise ValueError(f"need at least 2 images for a covariance, got {len(x)}")
+    if not torch.isfinite(x).all():
+        raise ValueError("images contain NaN or inf")
+    return x.detach().float().cpu()
+
+
+@torch.no_grad()
+def features_and_probs(images, classifier=None, batch_size: int = 512):
+    """(f(x), softmax) as float64 NumPy arrays of shapes (N, d) and (N, 10)."""
+    net = classifier if classifier is not None else load_classifier()
+    x = _as_images(images)
+    feats = torch.cat([net.features(b) for b in x.split(batch_size)])
+    probs = net.head(feats).softmax(-1)
+    return feats.double().numpy(), probs.double().numpy()
+
+
+def features(images, classifier=None) -> np.ndarray:
+    """f(x), (N, d) float64."""
+    return features_and_probs(images, classifier)[0]
+
+
+def _sqrtm_psd(c: np.ndarray) -> np.ndarray:
+    """C^½ of a symmetric positive semi-definite matrix via C = U diag(λ) Uᵀ (λ clipped at 0)."""
+    lam, u = np.linalg.eigh(c)
+    return (u * lam.clip(0, None) ** 0.5) @ u.T
+
+
+def frechet_distance(feats_a, feats_b) -> float:
+    """FD between Gaussians fitted to two feature sets (Eq. 1), in float64."""
+    a, b = np.asarray(feats_a, dtype=np.float64), np.asarray(feats_b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d, got {a.shape} and {b.shape}")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("each feature set needs at least 2 rows")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    c_a, c_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    root_a = _sqrtm_psd(c_a)
+    m = root_a @ c_b @ root_a
+    tr_cross = np.linalg.eigvalsh((m + m.T) / 2).clip(0, None) ** 0.5  # eigenvalues of (C_a^½ C_b C_a^½)^½
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(c_a) + np.trace(c_b) - 2 * tr_cross.sum())
+
+
+def fd_floor(n: int, seed: int = 0, classifier=None, data=None) -> float:
+    """Eq. 2: FD of ``n`` train images (drawn without replacement, seeded) vs the test split."""
+    data = load_digits() if data is None else data
+    n = _check_n(n, len(data["x_train"]))
+    idx = np.random.default_rng(seed).choice(len(data["x_train"]), size=n, replace=False)
+    net = classifier if classifier is not None else load_classifier()
+    return frechet_distance(features(data["x_train"][idx], net), features(data["x_test"], net))
+
+
+def _check_n(n, available: int) -> int:
+    if isinstance(n, bool) or int(n) != n or not 2 <= n <= available:
+        raise ValueError(f"n must be an integer in [2, {available}], got {n}")
+    return int(n)
+
+
+def accuracy(classifier=None, data=None) -> float:
+    """The classifier's accuracy on the test split."""
+    data = load_digits() if data is None else data
+    _, probs = features_and_probs(data["x_test"], classifier)
+    return float(np.mean(probs.argmax(1) == data["y_test"]))
+
+
+def evaluate(samples, n: int | None = None, seed: int = 0, classifier=None) -> dict:
+    """FD of the first ``n`` samples vs the test split, the floor at that n, their ratio, and the confidence (3)."""
+    x = _as_images(samples)
+    n = _check_n(len(x) if n is None else n, len(x))
+    data = load_digits()
+    net = classifier if classifier is not None else load_classifier()
+    feats, probs = features_and_probs(x[:n], net)
+    fd = frechet_distance(feats, features(data["x_test"], net))
+    floor = fd_floor(n, seed, net, data)
+    return {"n": n, "fd": fd, "fd_floor": floor, "fd_ratio": fd / floor,
+            "confidence": float(probs.max(1).mean())}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ddim_ref.torch.metrics", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train-classifier", help="train the digits classifier and save its state dict")
+    p.add_argument("--out", type=Path, default=CLASSIFIER_PATH)
+    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("evaluate-data", help="test accuracy and the FD floor of the shipped classifier")
+    p.add_argument("--n", type=int, default=256)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    if args.command == "train-classifier":
+        net = train_classifier(seed=args.seed)
+        tmp = args.out.with_suffix(".tmp")
+        torch.save(net.state_dict(), tmp)
+        tmp.replace(args.out)
+        print(f"wrote {args.out}; test accuracy {accuracy(net):.4f}")
+    else:
+        net = load_classifier()
+        print(f"test accuracy {accuracy(net):.4f}; FD floor at n={args.n}: {fd_floor(args.n, classifier=net):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
