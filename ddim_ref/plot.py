@@ -159,17 +159,22 @@ def tile_images(images, ncols: int | None = None, pad: int = 1, pad_value: float
     if ncols < 1:
         raise ValueError(f"ncols must be >= 1, got {ncols}")
     nrows = -(-n // ncols)
-    out = np.full((nrows * (H + pad) - pad, ncols * (W + pad) - pad), pad_value)
+    out = np.full((nrows * (H + pad) - pad, ncols * (W + pad) - pad), pad_value, dtype=np.float64)
     for i, img in enumerate(x):
         r, c = divmod(i, ncols)
         out[r * (H + pad):r * (H + pad) + H, c * (W + pad):c * (W + pad) + W] = img
     return out
 
 
-def image_grid(images, ax=None, ncols=None, title=None, vmin=0.0, vmax=1.0, pad=1):
-    """Show grey images (n, [1,] H, W) as one grid; values outside [vmin, vmax] saturate."""
+def image_grid(images, ax=None, ncols=None, title=None, vmin=0.0, vmax=1.0, pad=1, inches_per_pixel=1 / 20):
+    """Show grey images (n, [1,] H, W) as one grid; values outside [vmin, vmax] saturate.
+
+    Without ``ax`` the new figure is sized to the grid, ``inches_per_pixel`` per pixel.
+    """
     tiled = tile_images(images, ncols, pad, pad_value=vmax)
-    ax = _ax(ax)
+    if ax is None:
+        h, w = tiled.shape
+        ax = _ax(None, (w * inches_per_pixel, h * inches_per_pixel + (0.3 if title else 0)))
     ax.imshow(tiled, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
     if title is not None:

@@ -54,9 +54,9 @@ def test_tile_images_rejects_non_grey_batches(bad):
         dp.tile_images(bad)
 
 
-def test_image_grid_shows_the_tiled_array():
-    imgs = np.random.default_rng(1).random((4, 8, 8))
-    ax = dp.image_grid(imgs, ncols=2)
+def test_image_grid_shows_the_tiled_array_even_with_integer_limits():
+    imgs = np.random.default_rng(1).random((4, 8, 8)) * 2 - 1
+    ax = dp.image_grid(imgs, ncols=2, vmin=-1, vmax=1)  # an int pad value must not truncate the pixels
     np.testing.assert_array_equal(ax.images[0].get_array(), dp.tile_images(imgs, 2, pad_value=1.0))
 
 
