@@ -76,3 +76,23 @@ def torch_noise():
             return torch.randn(tuple(np.shape(like)), generator=self.generator, dtype=torch.float64).numpy()
 
     return TorchNoise
+
+
+@pytest.fixture
+def v_model():
+    """``v_model(mixture, alpha_bars)``: the exact v-prediction network v = √ᾱ E[ε|x_t] − √(1−ᾱ) E[x0|x_t].
+
+    At ᾱ = 0 (zero terminal SNR) E[x0 | x_t] is the data mean, so v = −mean there.
+    """
+    from ddim_ref import v_from_x0_eps
+
+    def make(mixture, alpha_bars):
+        def model(x, t):
+            a = float(alpha_bars[t])
+            eps = mixture.eps(x, a)
+            x0 = mixture.x0_mean(x, a) if a > 0 else np.broadcast_to(mixture.weights @ mixture.means, x.shape)
+            return v_from_x0_eps(x0, eps, a)
+
+        return model
+
+    return make
