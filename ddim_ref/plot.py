@@ -105,14 +105,14 @@ def scatter_2d(points, ax=None, title=None, lim=3.5, s=2, alpha=0.5, **kwargs):
     return ax
 
 
-def density_grid(mixture, alpha_bar=1.0, lim=3.5, n=160):
+def density_grid(mixture, alpha_bar=1.0, lim=3.5, n=100):
     """(xs, ys, p): the density of x_t at level ᾱ on an n×n grid over [−lim, lim]², from ``log_prob``."""
     xs = ys = np.linspace(-lim, lim, n)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)  # (n, n, 2), grid[i, j] = (xs[j], ys[i])
     return xs, ys, np.exp(mixture.log_prob(grid, alpha_bar))
 
 
-def plot_density(mixture, ax=None, alpha_bar=1.0, lim=3.5, n=160, title=None, cmap="Greys", **kwargs):
+def plot_density(mixture, ax=None, alpha_bar=1.0, lim=3.5, n=100, title=None, cmap="Greys", **kwargs):
     """Shade the density of x_t ~ q_t (the data at ᾱ = 1) of a 2-D mixture with ``log_prob``."""
     xs, ys, p = density_grid(mixture, alpha_bar, lim, n)
     ax = _ax(ax)
