@@ -14,7 +14,6 @@ from diffusers.schedulers.scheduling_ddim import rescale_zero_terminal_snr as di
 
 from ddim_ref import (alpha_bars, beta_schedule, ddim_step, ddpm_step, invert, rescale_zero_terminal_snr, sample,
                       sample_ddpm, timesteps)
-from ddim_ref.analytic import point_mass
 
 TOL = 1e-12
 SHAPE = (2, 3, 4, 2)
