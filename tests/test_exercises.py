@@ -184,3 +184,28 @@ def test_nan_from_a_step_upwards_is_explained():
 
     result = ex.check_ddim_loop(loop)
     assert not result and "NaN" in result.message and "noisier level" in result.message
+
+
+def test_in_place_updates_do_not_corrupt_the_reference():
+    def q_sample_in_place(x0, a, e):  # correct, but scribbles on its inputs
+        x0 *= a**0.5
+        x0 += (1 - a) ** 0.5 * e
+        e[:] = 0
+        return x0
+
+    assert ex.check_q_sample(q_sample_in_place).ok
+
+
+def test_a_scalar_where_an_array_belongs_is_diagnosed():
+    assert "not the final value only" in ex.check_alpha_bars(lambda b: np.prod(1 - b)).message
+    result = ex.check_alpha_bars(lambda b: float(np.sum(b)))
+    assert not result and "has shape ()" in result.message
+
+
+def test_float32_work_is_accepted():
+    assert ex.check_ddim_step(lambda *args: s3.ddim_step(*(np.float32(a) if np.ndim(a) == 0 else a.astype(np.float32)
+                                                           for a in args))).ok
+
+
+def test_sign_flip_is_named():
+    assert "has the wrong sign" in ex.check_x0_from_eps(lambda x, e, a: -s3.x0_from_eps(x, e, a)).message
