@@ -91,8 +91,8 @@ class GaussianMixture(_Denoiser):
         """Per component: log r_k (unnormalised) and E[ε | x_t, k]; shapes (..., K) and (..., K, d)."""
         lam = alpha_bar * self.eigvals + (1 - alpha_bar)  # eigenvalues of C_k, (K, d)
         diff = x[..., None, :] - alpha_bar**0.5 * self.means  # (..., K, d)
-        proj = np.einsum("kji,...kj->...ki", self.eigvecs, diff)  # Uᵀ (x − √ᾱ μ)
-        sol = np.einsum("kij,...kj->...ki", self.eigvecs, proj / lam)  # C⁻¹ (x − √ᾱ μ)
+        proj = np.einsum("kji,...kj->...ki", self.eigvecs, diff, optimize=True)  # Uᵀ (x − √ᾱ μ)
+        sol = np.einsum("kij,...kj->...ki", self.eigvecs, proj / lam, optimize=True)  # C⁻¹ (x − √ᾱ μ)
         log_r = (np.log(np.where(self.weights > 0, self.weights, 1e-300)) - 0.5 * np.log(lam).sum(-1)
                  - 0.5 * np.sum(proj**2 / lam, axis=-1))
         return log_r, (1 - alpha_bar) ** 0.5 * sol
@@ -107,7 +107,7 @@ class GaussianMixture(_Denoiser):
             return np.zeros_like(x)
         log_r, eps_k = self._components(x, alpha_bar)
         r = np.exp(log_r - _logsumexp(log_r, -1)[..., None])
-        return np.einsum("...k,...kd->...d", r, eps_k)
+        return np.einsum("...k,...kd->...d", r, eps_k, optimize=True)
 
     def log_prob(self, x, alpha_bar=1.0):
         """log density of x_t at level ᾱ (of the data itself at ᾱ = 1, if all Σ_k are non-singular)."""

@@ -17,8 +17,10 @@ headline metric of ``python -m ddim_ref tradeoff --data gmm``.
 
 A sample-based distance between two finite sets is not 0 even for perfect samples. Its noise
 floor is the same distance between two independent exact sample sets of the same size
-(:func:`noise_floor`); a sampler is as good as exact when its value reaches the floor. The RMS
-error to the exact flow map (Gaussian data) has no floor: it tends to 0 as S grows.
+(:func:`noise_floor`, scored against the very reference set the samples are scored against);
+it is an expected value, and one sample set scatters around it by about its own size. A
+sampler is as good as exact when its value reaches the floor. The RMS error to the exact flow
+map (Gaussian data) has no floor: it tends to 0 as S grows.
 """
 from __future__ import annotations
 
@@ -78,9 +80,17 @@ def rms_error(x, x_ref) -> float:
     return float(np.mean((x - x_ref) ** 2) ** 0.5)
 
 
-def noise_floor(metric, draw, n: int, rng: np.random.Generator) -> float:
-    """``metric`` between two independent exact sample sets of size n, ``draw(n, rng)`` each: the best reachable value."""
-    return float(metric(draw(n, rng), draw(n, rng)))
+def noise_floor(metric, draw, n: int, rng: np.random.Generator, reference=None, repeats: int = 1) -> float:
+    """``metric`` between two independent exact sets of size n: the best value a sampler can reach.
+
+    ``draw(n, rng)`` makes an exact set. With ``reference`` (the exact set the samples are scored
+    against) each fresh set is scored against it, exactly as the samples are; the mean of
+    ``repeats`` such draws estimates the expected floor.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    values = [metric(draw(n, rng), draw(n, rng) if reference is None else reference) for _ in range(repeats)]
+    return float(np.mean(values))
 
 
 METRICS = {"sw2": sliced_wasserstein, "energy": energy_distance}

@@ -1,0 +1,168 @@
+"""``python -m ddim_ref bench``: speed ratios measured in one run (not timed tests).
+
+    step      seconds per call of the NumPy ``ddim_step`` vs diffusers' ``DDIMScheduler.step`` on the
+              same float32 arrays (η = 0, one DDIM step from t to t − T/S); ratio = diffusers / NumPy
+    loop      the torch sampling loop (``ddim_ref.torch.ddim.sample``) vs the same S bare model calls
+              on the shipped U-Net; overhead = loop / bare − 1
+    notebooks wall time of executing each notebook with nbconvert (``--notebooks``; minutes)
+
+Every timing is the minimum over ``--repeat`` rounds (the least disturbed by other processes), and
+the two sides of a ratio are interleaved round by round so that machine load hits both alike.
+"""
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .steps import ddim_step
+
+SIZES = ((1, 2), (64, 2), (1, 1, 16, 16), (64, 1, 16, 16), (4, 3, 64, 64), (16, 4, 64, 64))
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _per_call(fn, min_time=0.05):
+    """Seconds per call of ``fn``, timed over enough calls to last ≈ ``min_time``."""
+    n, start = 1, time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    n = max(1, int(min_time / once))
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n
+
+
+def _interleaved(fns, repeat):
+    """Min over ``repeat`` rounds of each function's seconds per call, the functions alternating."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            best[i] = min(best[i], _per_call(fn))
+    return best
+
+
+def bench_step(repeat=5, sizes=SIZES):
+    """Rows (shape, numpy_s, torch_ref_s, diffusers_s, ratio) for one DDIM step per array size."""
+    import torch
+    from diffusers import DDIMScheduler
+
+    torch.set_num_threads(1)
+    sched = DDIMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=False)
+    sched.set_timesteps(50)
+    t = int(sched.timesteps[10])
+    ab = sched.alphas_cumprod.double().numpy()
+    ab_t, ab_prev = float(ab[t]), float(ab[t - 1000 // 50])
+    rows = []
+    for shape in sizes:
+        rng = np.random.default_rng(0)
+        x, eps = rng.standard_normal(shape, dtype=np.float32), rng.standard_normal(shape, dtype=np.float32)
+        xt, epst = torch.from_numpy(x), torch.from_numpy(eps)
+        ours = ddim_step(x, eps, ab_t, ab_prev)[0]
+        theirs = sched.step(epst, t, xt, eta=0.0).prev_sample.numpy()
+        if not np.allclose(ours, theirs, atol=1e-4):
+            raise RuntimeError(f"the two steps disagree at shape {shape}: the benchmark would compare different maths")
+        np_s, torch_s, diff_s = _interleaved([lambda: ddim_step(x, eps, ab_t, ab_prev),
+                                              lambda: ddim_step(xt, epst, ab_t, ab_prev),
+                                              lambda: sched.step(epst, t, xt, eta=0.0)], repeat)
+        rows.append((shape, np_s, torch_s, diff_s, diff_s / np_s))
+    return rows
+
+
+def bench_loop(num_steps=50, batch=64, repeat=3, checkpoint=None):
+    """(loop_s, bare_s, overhead) for sampling with the torch mirror vs the same bare model calls."""
+    import torch
+
+    from .schedules import timesteps
+    from .torch import ddim as tddim
+
+    torch.set_num_threads(2)
+    net = tddim.DDIM.from_checkpoint(checkpoint)
+    model = tddim.as_model(net.network)
+    tau = timesteps(net.T, num_steps, "trailing")
+    x_T = torch.randn((batch, 1, 16, 16), generator=torch.Generator().manual_seed(0))
+
+    def bare():
+        x = x_T
+        for t in tau:
+            x = model(x, int(t))  # feeding the output back keeps the work identical to the loop's
+
+    def loop():
+        tddim.sample(model, x_T, net.alpha_bars, tau, eta=0.0)
+
+    loop()
+    bare()
+    loop_s, bare_s = float("inf"), float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        loop()
+        loop_s = min(loop_s, time.perf_counter() - start)
+        start = time.perf_counter()
+        bare()
+        bare_s = min(bare_s, time.perf_counter() - start)
+    return loop_s, bare_s, loop_s / bare_s - 1
+
+
+def bench_notebooks(paths=None):
+    """Rows (name, seconds) of executing each notebook with nbconvert, outputs to a temporary folder."""
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if paths is None else paths
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for nb in paths:
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                                   "--output-dir", tmp, str(nb)], capture_output=True, text=True)
+            rows.append((nb.name, time.perf_counter() - start if done.returncode == 0 else float("nan")))
+    return rows
+
+
+def report(step_rows, loop=None, notebook_rows=()):
+    """The benchmark as markdown."""
+    lines = [f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores; "
+             f"Python {platform.python_version()}, NumPy {np.__version__}.", "",
+             "| array shape | NumPy ddim_step | same function on torch | diffusers DDIMScheduler.step | diffusers / NumPy |",
+             "|---|---:|---:|---:|---:|"]
+    for shape, np_s, torch_s, diff_s, ratio in step_rows:
+        lines.append(f"| {shape} | {np_s * 1e6:.1f} µs | {torch_s * 1e6:.1f} µs | {diff_s * 1e6:.1f} µs | {ratio:.1f}× |")
+    if loop is not None:
+        loop_s, bare_s, overhead = loop
+        lines += ["", f"Torch sampling loop (U-Net, 50 steps, batch 64): {loop_s:.3f} s vs {bare_s:.3f} s of bare model "
+                      f"calls: overhead {overhead * 100:+.1f} %."]
+    if notebook_rows:
+        lines += ["", "| notebook | seconds |", "|---|---:|"]
+        lines += [f"| {name} | {s:.1f} |" for name, s in notebook_rows]
+        lines.append(f"| **total** | {sum(s for _, s in notebook_rows):.1f} |")
+    return "\n".join(lines)
+
+
+def _cores():
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def add_arguments(p):
+    p.add_argument("--repeat", type=int, default=5, help="timing rounds; the minimum is kept")
+    p.add_argument("--no-loop", action="store_true", help="skip the torch loop benchmark")
+    p.add_argument("--notebooks", action="store_true", help="also time every notebook (takes minutes)")
+    p.add_argument("--checkpoint", default=None, help="U-Net checkpoint for the loop (default: the shipped one)")
+    p.add_argument("--out", type=Path, default=None, help="also write the markdown report here")
+
+
+def main(args) -> int:
+    if args.repeat < 1:
+        raise ValueError(f"--repeat must be >= 1, got {args.repeat}")
+    step_rows = bench_step(args.repeat)
+    loop = None if args.no_loop else bench_loop(repeat=args.repeat, checkpoint=args.checkpoint)
+    notebook_rows = bench_notebooks() if args.notebooks else ()
+    text = report(step_rows, loop, notebook_rows)
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    return 0

@@ -1,0 +1,95 @@
+"""The tradeoff command on a tiny run: CSV schema, and what exact models guarantee.
+
+Second order beats DDIM at equal NFE on trailing and quadratic spacing. Not asserted for "leading"
+at small S, where it does not hold: the last steps (t = T/S → 0 → clean) are so long in λ that
+2M's extrapolation overshoots (results/tradeoff.md shows it).
+"""
+import numpy as np
+import pytest
+
+from ddim_ref import cli, tradeoff
+
+REQUIRED = {"data", "sampler", "eta", "spacing", "steps", "nfe", "metric", "value", "floor"}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tradeoff")
+    code = cli.main(["tradeoff", "--data", "gaussian,gmm", "--steps", "4,8,16,32", "--eta", "0,1",
+                     "--samplers", "ddim,ddpm_large,dpm_solver_2m,heun", "--spacing", "trailing,quadratic",
+                     "--num", "200", "--seed", "3", "--quiet", "--out", str(out)])
+    assert code == 0
+    return out, tradeoff.read_csv(out / "tradeoff.csv")
+
+
+def _values(rows, **where):
+    sel = [r for r in rows if all(r[k] == v for k, v in where.items())]
+    return {r["steps"]: r for r in sel}
+
+
+def test_csv_schema_and_grid(tiny):
+    out, rows = tiny
+    assert REQUIRED <= set(rows[0])
+    runs = {(r["data"], r["sampler"], r["eta"] if r["eta"] == r["eta"] else None, r["spacing"], r["steps"])
+            for r in rows}
+    assert len(runs) == 2 * 2 * 4 * (2 + 1 + 1 + 1)  # data × spacing × S × (2 η + σ̂ + 2M + Heun)
+    for r in rows:
+        assert r["nfe"] == (2 * r["steps"] - 1 if r["sampler"] == "heun" else r["steps"])
+        assert np.isfinite(r["value"]) and r["value"] >= 0 and r["floor"] >= 0
+    assert {r["metric"] for r in rows if r["data"] == "gmm"} == {"energy", "sw2"}
+    assert all(r["floor"] == 0 for r in rows if r["metric"] == "rms_flow")
+    assert "| DDIM η=0 |" in (out / "tradeoff.md").read_text()
+    assert (out / "tradeoff_gaussian.png").stat().st_size > 0
+
+
+def test_rms_flow_only_for_deterministic_samplers(tiny):
+    _, rows = tiny
+    flow = {(r["sampler"], r["eta"]) for r in rows if r["metric"] == "rms_flow"}
+    assert flow == {("ddim", 0.0), ("dpm_solver_2m", 0.0), ("heun", 0.0)}
+
+
+@pytest.mark.parametrize("spacing", ["trailing", "quadratic"])
+def test_ddim_error_decreases_with_steps(tiny, spacing):
+    _, rows = tiny
+    v = _values(rows, data="gaussian", sampler="ddim", eta=0.0, spacing=spacing, metric="rms_flow")
+    errs = [v[s]["value"] for s in sorted(v)]
+    assert all(b < a for a, b in zip(errs, errs[1:])), errs
+
+
+@pytest.mark.parametrize("spacing", ["trailing", "quadratic"])
+def test_second_order_beats_ddim_at_equal_nfe(tiny, spacing):
+    _, rows = tiny
+    ddim = _values(rows, data="gaussian", sampler="ddim", eta=0.0, spacing=spacing, metric="rms_flow")
+    two_m = _values(rows, data="gaussian", sampler="dpm_solver_2m", spacing=spacing, metric="rms_flow")
+    heun = _values(rows, data="gaussian", sampler="heun", spacing=spacing, metric="rms_flow")
+    for s in (4, 8, 16, 32):
+        assert two_m[s]["value"] < ddim[s]["value"]
+    assert heun[16]["value"] < ddim[32]["value"]  # Heun's 2S − 1 calls against DDIM's 2S
+
+
+def test_exact_mixture_ddim_improves_from_4_to_32_steps(tiny):
+    _, rows = tiny
+    v = _values(rows, data="gmm", sampler="ddim", eta=0.0, spacing="trailing", metric="energy")
+    assert v[32]["value"] < v[4]["value"]
+
+
+def test_seeded_runs_repeat_and_noise_depends_on_the_run_not_the_grid():
+    problem = tradeoff.analytic_problem("gaussian", 50, seed=1)
+    a = tradeoff.run_table1(problem, ["ddim"], [1.0], ["trailing"], [5, 10], seed=1, progress=False)
+    b = tradeoff.run_table1(problem, ["ddim"], [1.0], ["trailing"], [10], seed=1, progress=False)
+    assert [r["value"] for r in a if r["steps"] == 10] == [r["value"] for r in b]
+
+
+def test_table2_reconstruction_error_shrinks(tmp_path):
+    rows = tradeoff.run_table2("gaussian", [10, 100], num=100, seed=0, progress=False)
+    assert rows[1]["value"] < rows[0]["value"] / 10
+    assert [r["nfe"] for r in rows] == [20, 200]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "cifar"], "--data"), (["--samplers", "euler"], "--samplers"), (["--spacing", "log"], "--spacing"),
+    (["--steps", "0,5"], "--steps"), (["--eta", "2"], "--eta"), (["--num", "1"], "--num")])
+def test_bad_input_exits_2(tmp_path, capsys, argv, message):
+    assert cli.main(["tradeoff", *argv, "--out", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
