@@ -47,6 +47,10 @@ def as_torch():
     return wrap
 
 
+CONFORMANCE_TOL = 1e-12
+_conformance_errors = []
+
+
 def _rel_err(a, b):
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
@@ -56,6 +60,26 @@ def _rel_err(a, b):
 def rel_err():
     """max |a − b| / max |b|: the relative error of ``a`` against the reference ``b``."""
     return _rel_err
+
+
+@pytest.fixture
+def conforms():
+    """``conforms(ours, theirs)``: assert relative error ≤ 1e-12, and record it for the summary line."""
+
+    def check(ours, theirs):
+        err = _rel_err(ours, theirs)
+        _conformance_errors.append(err)
+        assert err <= CONFORMANCE_TOL, f"relative error {err:.3g} > {CONFORMANCE_TOL:g}"
+
+    return check
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line: the largest error of the float64 comparisons with diffusers in this run (README quotes it)."""
+    if _conformance_errors:
+        terminalreporter.write_line(f"conformance with diffusers: {len(_conformance_errors)} float64 comparisons, "
+                                    f"max relative error {max(_conformance_errors):.1e} (required <= "
+                                    f"{CONFORMANCE_TOL:g})")
 
 
 @pytest.fixture
