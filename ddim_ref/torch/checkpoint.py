@@ -74,6 +74,7 @@ def save_checkpoint(path, network, config: dict, **extra) -> Path:
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make the shipped file private
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
