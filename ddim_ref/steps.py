@@ -15,6 +15,7 @@ functions). Each returns ``(x_prev, x0_hat)``.
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 from ._backend import quantile_per_sample, standard_normal
 from .parametrization import eps_from_x0, predict_x0_eps
@@ -53,7 +54,7 @@ def _check_shapes(x_t, model_output, noise=None):
 
 
 def _check_eta(eta):
-    if not isinstance(eta, (int, float)) or isinstance(eta, bool) or not math.isfinite(eta) or eta < 0:
+    if not isinstance(eta, Real) or isinstance(eta, bool) or not math.isfinite(eta) or eta < 0:
         raise ValueError(f"eta must be a finite number >= 0 (0 = DDIM, 1 = DDPM-like), got {eta!r}")
 
 
@@ -93,7 +94,7 @@ def process_x0(x0_hat, clip=None, threshold=None, sample_max_value=1.0):
         return dynamic_threshold(x0_hat, threshold, sample_max_value)
     if clip is None:
         return x0_hat
-    lo, hi = (-clip, clip) if isinstance(clip, (int, float)) else clip
+    lo, hi = (-clip, clip) if isinstance(clip, Real) else clip
     if not lo < hi:
         raise ValueError(f"clip must be c > 0 or a pair (lo, hi) with lo < hi, got {clip!r}")
     return x0_hat.clip(lo, hi)

@@ -213,3 +213,14 @@ def test_mixture_eps_checks_points_and_levels():
         mix.eps(np.zeros((3, 3)), 0.5)
     with pytest.raises(ValueError, match="alpha_bar must lie in"):
         mix.eps(np.zeros((3, 2)), 1.5)
+
+
+def test_numpy_scalars_are_numbers_too():
+    """eta and clip taken from NumPy arrays (np.float32, np.int64) behave like Python numbers."""
+    x, out, z = np.random.default_rng(0).standard_normal((3, 4, 2)) * 3
+    for eta in (np.float32(0.5), np.float64(0.5)):
+        np.testing.assert_allclose(ddim_step(x, out, 0.5, 0.9, eta=eta, noise=z)[0],
+                                   ddim_step(x, out, 0.5, 0.9, eta=0.5, noise=z)[0], rtol=1e-7)
+    np.testing.assert_array_equal(ddim_step(x, out, 0.5, 0.9, eta=np.int64(0))[0], ddim_step(x, out, 0.5, 0.9)[0])
+    np.testing.assert_array_equal(ddim_step(x, out, 0.5, 0.9, clip=np.float32(1.0))[1],
+                                  ddim_step(x, out, 0.5, 0.9, clip=1.0)[1])
