@@ -41,7 +41,7 @@ def _check_levels(alpha_bar_t, alpha_bar_prev, stochastic: bool):
         raise ValueError("alpha_bar_prev must be > 0: a step cannot land on pure noise")
     if stochastic and hi_t >= 1:
         raise ValueError("a stochastic step needs alpha_bar_t < 1 (x_t carries no noise at alpha_bar = 1)")
-    if stochastic and hi_t > lo_p:
+    if stochastic and _float_range(alpha_bar_prev - alpha_bar_t)[0] < 0:  # per element: levels may differ per sample
         raise ValueError("a stochastic step needs alpha_bar_prev >= alpha_bar_t (it removes noise; "
                          "only the deterministic eta = 0 step runs in either direction)")
 

@@ -224,3 +224,15 @@ def test_numpy_scalars_are_numbers_too():
     np.testing.assert_array_equal(ddim_step(x, out, 0.5, 0.9, eta=np.int64(0))[0], ddim_step(x, out, 0.5, 0.9)[0])
     np.testing.assert_array_equal(ddim_step(x, out, 0.5, 0.9, clip=np.float32(1.0))[1],
                                   ddim_step(x, out, 0.5, 0.9, clip=1.0)[1])
+
+
+def test_per_sample_noise_levels_are_checked_per_sample():
+    """ᾱ may be an array broadcasting against x: each row is its own step, checked on its own."""
+    x, out, z = np.random.default_rng(1).standard_normal((3, 2, 3))
+    ab_t, ab_prev = np.array([[0.5], [0.2]]), np.array([[0.6], [0.3]])  # 0.5 > 0.3, yet every row goes down
+    batched = ddim_step(x, out, ab_t, ab_prev, eta=1.0, noise=z)[0]
+    for i in range(2):
+        row = ddim_step(x[i], out[i], float(ab_t[i, 0]), float(ab_prev[i, 0]), eta=1.0, noise=z[i])[0]
+        np.testing.assert_allclose(batched[i], row, rtol=1e-14)
+    with pytest.raises(ValueError, match="stochastic step needs alpha_bar_prev >= alpha_bar_t"):
+        ddim_step(x, out, ab_t, ab_prev[::-1] - 0.2, eta=1.0, noise=z)
