@@ -316,8 +316,10 @@ def check_ddim_step(fn, seed: int = 0) -> CheckResult:
          lambda x, e, a, p, eta, z: posterior_mean_eps(x, e, a, p) + ddim_sigma(a, p, eta) * z),
         ("your x0̂ is off by a factor √ᾱ_t: x0̂ = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t",
          lambda x, e, a, p, eta, z: step(x, e, a, p, eta, z, x0=x - (1 - a) ** 0.5 * e)),
-        ("x0̂ is scaled by √ᾱ_prev (the target level), not √ᾱ_t",
+        ("the x0̂ term is √ᾱ_prev x0̂ (the target level): you used √ᾱ_t",
          lambda x, e, a, p, eta, z: step(x, e, a, p, eta, z, x0=x0_from_eps(x, e, a) * (a / p) ** 0.5)),
+        ("you used the per-step α_t = ᾱ_t/ᾱ_prev where ᾱ_t belongs (the DDIM paper's α_t is DDPM's ᾱ_t)",
+         lambda x, e, a, p, eta, z: step(x, e, a, p, eta, z, x0=x0_from_eps(x, e, a / p))),
         ("your σ at η = 1 is √β_t (σ̂), not √β̃_t: σ_t(η) = η √((1−ᾱ_prev)/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev)",
          lambda x, e, a, p, eta, z: (p**0.5 * x0_from_eps(x, e, a) + (1 - p - eta**2 * (1 - a / p)) ** 0.5 * e
                                      + eta * (1 - a / p) ** 0.5 * z)),

@@ -134,6 +134,11 @@ WRONG = [  # (checker, wrong answer, a piece of the expected diagnosis)
     ("check_ddim_step", lambda x, e, a, p, eta, z: ((x - (1 - a / p) / (1 - a) ** 0.5 * e) / (a / p) ** 0.5
                                                     + s3.ddim_sigma(a, p, eta) * z), "DDPM's posterior mean"),
     ("check_ddim_step", lambda x, e, a, p, eta, z: s3.ddim_step(x, e, a, p, eta, 0 * z), "left out the noise"),
+    ("check_ddim_step", lambda x, e, a, p, eta, z: a**0.5 * s3.x0_from_eps(x, e, a) + (s3.ddim_step(x, e, a, p, eta, z)
+                                                    - p**0.5 * s3.x0_from_eps(x, e, a)), "you used √ᾱ_t"),
+    ("check_ddim_step", lambda x, e, a, p, eta, z: (p**0.5 * s3.x0_from_eps(x, e, a / p)   # per-step α in x0̂
+                                                    + (1 - p - s3.ddim_sigma(a, p, eta) ** 2) ** 0.5 * e
+                                                    + s3.ddim_sigma(a, p, eta) * z), "per-step α_t"),
     ("check_ddim_loop", _loop_to(None, stop_early=True), "stops at t = τ_{S−1}"),
     ("check_ddim_loop", _loop_to(lambda ab: ab[-1]), "alpha_bars[-1] is the LAST entry"),
     ("check_ddim_loop", _stride_loop, "fixed stride"),
