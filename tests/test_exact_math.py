@@ -8,7 +8,7 @@ import pytest
 
 from ddim_ref import (alpha_bars, beta_schedule, ddim_step, ddpm_step, eps_from_v, eps_from_x0, invert, model_target,
                       posterior_mean, posterior_mean_eps, posterior_variance, predict_x0_eps, q_sample, sample,
-                      timesteps, v_from_x0_eps, x0_from_eps, x0_from_v)
+                      sample_ddpm, timesteps, v_from_x0_eps, x0_from_eps, x0_from_v)
 from ddim_ref.analytic import EmpiricalDenoiser, Gaussian, GaussianMixture, point_mass, probability_flow, toy_mixture
 
 AB = alpha_bars(beta_schedule("linear", 1000))
@@ -213,3 +213,30 @@ def test_sampling_a_mixture_with_its_exact_denoiser_reproduces_its_moments():
     # and they sit on the modes: distance to the nearest centre has the Rayleigh median 0.15·√(2 ln 2) ≈ 0.18
     d = np.min(np.linalg.norm(x[:, None] - mix.means, axis=-1), axis=1)
     assert 0.12 < np.median(d) < 0.22
+
+
+@pytest.mark.parametrize("spacing, S", [("leading", 1000), ("linspace", 13)])
+def test_ddim_eta_1_loop_is_the_ddpm_loop(spacing, S):
+    """Over a whole sequence (every step, or a subsequence) with the same rng, DDIM(η = 1) = ancestral DDPM (β̃)."""
+    ring = toy_mixture("ring")
+    x_T = np.random.default_rng(15).standard_normal((32, 2))
+    ts = timesteps(1000, S, spacing)
+    ddim = sample(ring.model(AB), x_T, AB, ts, eta=1.0, rng=np.random.default_rng(16))
+    ddpm = sample_ddpm(ring.model(AB), x_T, AB, ts, rng=np.random.default_rng(16))
+    np.testing.assert_allclose(ddim, ddpm, rtol=1e-10, atol=1e-10)
+
+
+def test_trajectories_record_the_model_timesteps_and_levels():
+    ring, calls = toy_mixture("ring"), []
+    model = ring.model(AB)
+    x0 = ring.sample(4, np.random.default_rng(17))
+    ts = timesteps(1000, 5, "linspace")
+    traj = sample(lambda x, t: calls.append(t) or model(x, t), x0, AB, ts, return_trajectory=True)
+    assert calls == traj.timesteps.tolist() == ts.tolist()
+    np.testing.assert_array_equal(traj.alpha_bar, np.append(AB[ts], 1.0))
+    assert traj.x.shape == (6, 4, 2) and traj.x0_hat.shape == (5, 4, 2) and np.array_equal(traj.x[0], x0)
+    for eval_at, labels in (("current", [0, 0, 250, 500, 749]), ("next", [0, 250, 500, 749, 999])):
+        calls.clear()
+        up = invert(lambda x, t: calls.append(t) or model(x, t), x0, AB, ts, eval_at=eval_at, return_trajectory=True)
+        assert calls == up.timesteps.tolist() == labels
+        np.testing.assert_array_equal(up.alpha_bar, np.append(1.0, AB[ts[::-1]]))
