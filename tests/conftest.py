@@ -41,6 +41,8 @@ def as_torch():
     """Wrap a NumPy ``model(x_t, t)`` as a float64 torch model (diffusers' side of a comparison)."""
     import torch
 
+    torch.set_num_threads(1)
+
     def wrap(np_model):
         return lambda x, t: torch.from_numpy(np.asarray(np_model(x.numpy(), int(t)), dtype=np.float64))
 
@@ -100,6 +102,23 @@ def torch_noise():
             return torch.randn(tuple(np.shape(like)), generator=self.generator, dtype=torch.float64).numpy()
 
     return TorchNoise
+
+
+@pytest.fixture
+def replay():
+    """``replay(noises)``: an ``rng`` for the reference samplers handing out ``noises`` in order.
+
+    The same arrays go to diffusers as ``variance_noise``, one per step.
+    """
+
+    class Replay:
+        def __init__(self, noises):
+            self._noises = iter(noises)
+
+        def standard_normal(self, like):
+            return next(self._noises)
+
+    return Replay
 
 
 @pytest.fixture

@@ -163,7 +163,7 @@ def test_ddim_step_with_clipping_and_thresholding_equals_diffusers(f64_scheduler
 # ---------------------------------------------------------------- whole DDIM loops
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("set_alpha_to_one", [True, False])
-def test_ddim_loop_equals_sample(f64_scheduler, ring, as_torch, eta, set_alpha_to_one, conforms):
+def test_ddim_loop_equals_sample(f64_scheduler, ring, as_torch, replay, eta, set_alpha_to_one, conforms):
     """Leading spacing: diffusers' fixed stride t − T//S is the sequence's next element, so the loops agree."""
     sched = f64_scheduler(DDIMScheduler, clip_sample=False, set_alpha_to_one=set_alpha_to_one, steps_offset=1)
     S = 20
@@ -174,15 +174,9 @@ def test_ddim_loop_equals_sample(f64_scheduler, ring, as_torch, eta, set_alpha_t
     noises = [_x(100 + i) for i in range(S)]
     theirs = _ddim_loop(sched, as_torch(model), x_T, eta, noises)
 
-    class Replay:  # hands the reference loop the noises diffusers got, in order
-        it = iter(noises)
-
-        def standard_normal(self, like):
-            return next(self.it)
-
     ts = timesteps(1000, S, "leading", steps_offset=1)
     np.testing.assert_array_equal(ts, sched.timesteps.numpy())
-    ours = sample(model, x_T, ab, ts, eta=eta, rng=Replay() if eta else None,
+    ours = sample(model, x_T, ab, ts, eta=eta, rng=replay(noises) if eta else None,
                   final_alpha_bar=1.0 if set_alpha_to_one else ab[0])
     conforms(ours, theirs)
 

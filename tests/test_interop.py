@@ -61,8 +61,7 @@ def _model(ring, v_model, cfg):
 
 @pytest.mark.parametrize("config", DDIM_CONFIGS)
 @pytest.mark.parametrize("eta", [0.0, 1.0])
-def test_ddim_config_samples_the_same(config, eta, ring, v_model, as_torch, conforms):
-    torch.set_num_threads(1)
+def test_ddim_config_samples_the_same(config, eta, ring, v_model, as_torch, replay, conforms):
     shipped = _shipped_json(DDIMScheduler(**config))
     assert shipped["_class_name"] == "DDIMScheduler"
     cfg = from_diffusers_config(shipped)
@@ -77,19 +76,12 @@ def test_ddim_config_samples_the_same(config, eta, ring, v_model, as_torch, conf
     for t, z in zip(sched.timesteps, noises):
         x = sched.step(as_torch(model)(x, t), t, x, eta=eta, variance_noise=torch.from_numpy(z)).prev_sample
 
-    class Replay:
-        it = iter(noises)
-
-        def standard_normal(self, like):
-            return next(self.it)
-
-    ours = cfg.sample(model, x_T, S, eta=eta, rng=Replay() if eta else None)
+    ours = cfg.sample(model, x_T, S, eta=eta, rng=replay(noises) if eta else None)
     conforms(ours, x.numpy())
 
 
 @pytest.mark.parametrize("config", DDPM_CONFIGS)
 def test_ddpm_config_samples_the_same(config, ring, v_model, as_torch, torch_noise, conforms):
-    torch.set_num_threads(1)
     shipped = _shipped_json(DDPMScheduler(**config))
     cfg = from_diffusers_config(shipped)
     assert cfg.sampler == "ddpm" and cfg.variance == config["variance_type"].removeprefix("fixed_")
