@@ -245,3 +245,24 @@ def test_trajectories_record_the_model_timesteps_and_levels():
         up = invert(lambda x, t: calls.append(t) or model(x, t), x0, AB, ts, eval_at=eval_at, return_trajectory=True)
         assert calls == up.timesteps.tolist() == labels
         np.testing.assert_array_equal(up.alpha_bar, np.append(1.0, AB[ts[::-1]]))
+
+
+def test_gaussian_eps_is_the_closed_form_and_its_samples_have_its_moments():
+    """One Gaussian: E[ε | x_t] = √(1−ᾱ) (ᾱΣ + (1−ᾱ)I)⁻¹ (x_t − √ᾱ μ); samples have mean μ and covariance Σ."""
+    x_t = np.random.default_rng(18).standard_normal((5, 2))
+    for a in (0.01, 0.3, 0.99):
+        C = a * GAUSS.cov + (1 - a) * np.eye(2)
+        np.testing.assert_allclose(GAUSS.eps(x_t, a), (1 - a) ** 0.5 * np.linalg.solve(C, (x_t - a**0.5 * GAUSS.mean).T).T,
+                                   rtol=1e-12)
+    x = GAUSS.sample(100_000, np.random.default_rng(19))  # standard errors ≈ 0.003
+    np.testing.assert_allclose(x.mean(0), GAUSS.mean, atol=0.015)
+    np.testing.assert_allclose(np.cov(x.T), GAUSS.cov, atol=0.02)
+
+
+def test_mixture_log_prob_is_a_normalised_density():
+    covs = [[[0.3, 0.1], [0.1, 0.2]], [[0.5, 0.0], [0.0, 0.1]], [[0.05, 0.0], [0.0, 0.05]]]
+    mix = GaussianMixture([[0, 0], [2, 1], [-1, 2]], covs, [0.5, 0.3, 0.2])
+    u = np.linspace(-6, 6, 401)
+    grid = np.stack(np.meshgrid(u, u), -1)
+    for a in (1.0, 0.5, 0.01):
+        assert np.exp(mix.log_prob(grid, a)).sum() * (u[1] - u[0]) ** 2 == pytest.approx(1, abs=1e-6)
