@@ -252,8 +252,8 @@ def test_gaussian_eps_is_the_closed_form_and_its_samples_have_its_moments():
     x_t = np.random.default_rng(18).standard_normal((5, 2))
     for a in (0.01, 0.3, 0.99):
         C = a * GAUSS.cov + (1 - a) * np.eye(2)
-        np.testing.assert_allclose(GAUSS.eps(x_t, a), (1 - a) ** 0.5 * np.linalg.solve(C, (x_t - a**0.5 * GAUSS.mean).T).T,
-                                   rtol=1e-12)
+        closed_form = (1 - a) ** 0.5 * np.linalg.solve(C, (x_t - a**0.5 * GAUSS.mean).T).T
+        np.testing.assert_allclose(GAUSS.eps(x_t, a), closed_form, rtol=1e-12)
     x = GAUSS.sample(100_000, np.random.default_rng(19))  # standard errors ≈ 0.003
     np.testing.assert_allclose(x.mean(0), GAUSS.mean, atol=0.015)
     np.testing.assert_allclose(np.cov(x.T), GAUSS.cov, atol=0.02)

@@ -65,7 +65,8 @@ def test_steps_offset_past_the_last_timestep_raises():
 
 
 @pytest.mark.parametrize("ts, match", [
-    ([10, 20, 30], "strictly descending"), ([30, 30, 10], "strictly descending"), ([1000, 500, 0], r"lie in \[0, 999\]"),
+    ([10, 20, 30], "strictly descending"), ([30, 30, 10], "strictly descending"),
+    ([1000, 500, 0], r"lie in \[0, 999\]"),
     ([500, 10, -1], r"lie in \[0, 999\]"), ([500.5, 10], "integers"), ([], "non-empty 1-D"), ([[500, 10]], "1-D"),
 ])
 def test_custom_timesteps_are_validated_by_the_samplers(ts, match):
