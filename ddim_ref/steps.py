@@ -128,7 +128,9 @@ def ddim_step(x_t, model_output, alpha_bar_t, alpha_bar_prev, eta=0.0, noise=Non
         x_prev = √ᾱ_prev x0̂ + √(1 − ᾱ_prev − σ²) ε̂ + σ z             direction to x_t, noise (Eq. 12)
 
     ``eta`` = 0 is deterministic DDIM, 1 the DDPM posterior; ``sigma_hat=True`` is the paper's σ̂
-    (Sec. 5.1): noise std √(1−ᾱ_t/ᾱ_prev) with the η = 1 coefficient on ε̂ (``eta`` unused).
+    (Sec. 5.1): noise std √(1−ᾱ_t/ᾱ_prev) with the η = 1 coefficient on ε̂ (``eta`` unused), i.e.
+    ``ddpm_step(variance="large")``. Like DDPM's Algorithm 2 and the official DDIM code
+    (``ddpm_noisy``), σ̂ adds no noise on the step onto ᾱ_prev = 1, where Eq. 16's σ(η) is 0 anyway.
     ``noise`` is z; it may be omitted when σ = 0, or drawn from ``rng``. ``clip``/``threshold``
     act on x0̂ as diffusers' ``clip_sample``/``thresholding`` do.
     """
@@ -144,7 +146,7 @@ def ddim_step(x_t, model_output, alpha_bar_t, alpha_bar_prev, eta=0.0, noise=Non
         raise ValueError(f"eta = {eta} is too large: 1 - alpha_bar_prev - sigma^2 < 0; use eta <= 1")
     x_prev = alpha_bar_prev**0.5 * x0_hat + _nonneg(dir_var) ** 0.5 * eps_hat
     if sigma_hat:
-        sigma = (1 - alpha_bar_t / alpha_bar_prev) ** 0.5
+        sigma = (1 - alpha_bar_t / alpha_bar_prev) ** 0.5 * (alpha_bar_prev < 1)
     if _float_range(sigma)[1] > 0:
         x_prev = x_prev + sigma * _noise(noise, rng, x_t, "ddim_step with eta > 0")
     return x_prev, x0_hat

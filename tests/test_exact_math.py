@@ -91,11 +91,12 @@ def test_sigma_hat_equals_ddpm_large_variance_with_the_same_noise():
         hat = ddim_step(x, out, ab_t, ab_prev, noise=z, sigma_hat=True)[0]
         large = ddpm_step(x, out, ab_t, ab_prev, noise=z, variance="large")[0]
         np.testing.assert_allclose(hat, large, rtol=1e-12, atol=1e-12)
-    # onto data (ᾱ_prev = 1) σ̂ keeps √(1−ᾱ_t) z, as the paper's Eq. 10 at t = 1; DDPM's Algorithm 2 sets z = 0
+    # onto data (ᾱ_prev = 1) both add no noise, as DDPM's Algorithm 2 and the official DDIM code: x_0 = x0̂
     x, out, z = rng.standard_normal((3, 4, 5))
-    hat = ddim_step(x, out, AB[3], 1.0, noise=z, sigma_hat=True)[0]
-    large = ddpm_step(x, out, AB[3], 1.0, noise=z, variance="large")[0]
-    np.testing.assert_allclose(hat - large, (1 - AB[3]) ** 0.5 * z, rtol=1e-10)
+    hat, x0_hat = ddim_step(x, out, AB[300], 1.0, noise=z, sigma_hat=True)
+    large = ddpm_step(x, out, AB[300], 1.0, noise=z, variance="large")[0]
+    np.testing.assert_allclose(hat, large, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(hat, x0_hat, rtol=1e-12, atol=1e-12)
 
 
 def test_ddim_step_noise_enters_with_sigma_not_eta():
