@@ -1,0 +1,90 @@
+"""``python -m ddim_ref demo``: a reduced run writes its figures and table; bad input is one line and exit code 2."""
+import csv
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+from ddim_ref.cli import main  # noqa: E402
+from ddim_ref.demo import to_images  # noqa: E402
+from ddim_ref.torch import DDIM, UNet, UNetConfig, save_checkpoint  # noqa: E402
+from ddim_ref.torch.metrics import evaluate  # noqa: E402
+
+torch.set_num_threads(1)
+SCHEDULE = {"name": "linear", "T": 1000, "beta_start": 1e-4, "beta_end": 0.02}
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    """An untrained U-Net small enough to sample in milliseconds: the demo's plumbing, not its quality."""
+    torch.manual_seed(0)
+    net = UNet(UNetConfig(base_channels=8, channel_mults=(1, 2), num_heads=1, groups=4))
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny.pt", net,
+                           {"schedule": SCHEDULE, "prediction_type": "epsilon"})
+
+
+@pytest.fixture(scope="module")
+def quick_run(tiny_checkpoint, tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    code = main(["demo", "--checkpoint", str(tiny_checkpoint), "--num", "16", "--quick", "--seed", "3", "--threads", "1",
+                 "--out", str(out)])
+    with open(out / "table.csv") as f:
+        rows = list(csv.DictReader(f))
+    return code, out, rows
+
+
+def test_quick_run_writes_figures_and_table(quick_run):
+    code, out, rows = quick_run
+    assert code == 0
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == ["digits_ddim_eta0_S10.png", "digits_ddpm_eta1_S10.png", "toy2d_trajectories.png"]
+    assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert {"sampler", "eta", "steps", "n", "wall_s", "metric", "value", "floor", "ratio"} <= set(rows[0])
+    md = (out / "table.md").read_text().splitlines()
+    assert len(md) == 2 + len(rows) and all(line.startswith("|") for line in md)
+
+
+def test_table_rows_are_the_settings_run(quick_run):
+    _, _, rows = quick_run
+    digits = [r for r in rows if r["data"] == "digits"]
+    assert [(r["sampler"], float(r["eta"]), int(r["steps"]), int(r["n"])) for r in digits] == [
+        ("DDIM", 0.0, 10, 16), ("DDPM", 1.0, 10, 16)]
+    toy = [r for r in rows if r["data"] != "digits"]
+    assert [(r["sampler"], int(r["steps"])) for r in toy] == [("DDIM", 10), ("DDIM", 50), ("DDPM", 100)]
+    for r in rows:
+        value, floor, wall = float(r["value"]), float(r["floor"]), float(r["wall_s"])
+        assert np.isfinite(value) and floor > 0 and wall > 0
+        assert float(r["ratio"]) == pytest.approx(value / floor, rel=1e-12)
+
+
+def test_the_table_reports_the_fd_of_the_samples_drawn(quick_run, tiny_checkpoint):
+    # redraw the DDIM η = 0 setting with the documented protocol: x_T from torch.Generator(seed)
+    _, _, rows = quick_run
+    ddim = DDIM.from_checkpoint(tiny_checkpoint)
+    x_T = torch.randn((16, 1, 16, 16), generator=torch.Generator().manual_seed(3))
+    expected = evaluate(to_images(ddim(x_T, eta=0.0, num_steps=10)).numpy(), n=16, seed=3)
+    assert float(rows[0]["value"]) == pytest.approx(expected["fd"], rel=1e-6)
+    assert float(rows[0]["floor"]) == pytest.approx(expected["fd_floor"], rel=1e-12)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--num", "0"], "--num must be in"),
+    (["--num", "many"], "--num must be an integer"),
+    (["--num", "5000"], "--num must be in"),
+    (["--seed", "-1"], "--seed must be in"),
+    (["--threads", "0"], "--threads must be in"),
+    (["--checkpoint", "/nonexistent/model.pt"], "checkpoint not found"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(argv, message, tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["demo", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert all(opt in out for opt in ("--out", "--seed", "--num", "--quick", "--checkpoint"))
