@@ -120,9 +120,9 @@ def run_toy(num, steps_list, ddpm_steps, seed, out_dir):
                      "metric": "SW2", "value": value, "floor": floor, "ratio": value / floor, "confidence": ""})
     shown = [runs[-2], runs[-1]]  # DDIM at the largest S vs DDPM
     fig, axes = subplots(len(shown), panel=(4, 4))
-    for ax, (sampler, steps, traj), color in zip(axes, shown, ("C0", "C3")):
+    for ax, (sampler, steps, traj), color, paths in zip(axes, shown, ("C0", "C3"), (48, 12)):
         plot_density(data, ax=ax)
-        plot_trajectories(traj, ax=ax, num_paths=48, color=color, title=f"{sampler} S={steps}: x_T → x_0")
+        plot_trajectories(traj, ax=ax, num_paths=paths, color=color, title=f"{sampler} S={steps}: x_T → x_0")
     _save(fig, out_dir / "toy2d_trajectories.png")
     return rows
 
@@ -130,7 +130,7 @@ def run_toy(num, steps_list, ddpm_steps, seed, out_dir):
 def _save(fig, path):
     import matplotlib.pyplot as plt
 
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
 
 
