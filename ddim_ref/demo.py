@@ -60,17 +60,12 @@ def _integer(name, text, lo, hi):
     return value
 
 
-def to_images(x):
-    """Samples in the trainer's range [−1, 1] → images in [0, 1] (clipped), as the classifier expects."""
-    return ((x + 1) / 2).clip(0, 1)
-
-
 def run_digits(ddim, settings, num, seed, out_dir):
     """Sample each setting from the same x_T, save its grid, and return one table row per setting."""
     import torch
 
     from .plot import image_grid, subplots
-    from .torch.metrics import evaluate, load_classifier
+    from .torch.metrics import evaluate, load_classifier, to_images
 
     config = ddim.network.config
     shape = (config.in_channels, config.image_size, config.image_size)

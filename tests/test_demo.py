@@ -7,9 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("matplotlib")
 from ddim_ref.cli import main  # noqa: E402
-from ddim_ref.demo import to_images  # noqa: E402
 from ddim_ref.torch import DDIM, UNet, UNetConfig, save_checkpoint  # noqa: E402
-from ddim_ref.torch.metrics import evaluate  # noqa: E402
+from ddim_ref.torch.metrics import evaluate, to_images  # noqa: E402
 
 torch.set_num_threads(1)
 SCHEDULE = {"name": "linear", "T": 1000, "beta_start": 1e-4, "beta_end": 0.02}

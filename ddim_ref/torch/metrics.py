@@ -91,6 +91,11 @@ def load_classifier(path=CLASSIFIER_PATH) -> DigitsClassifier:
     return net.eval()
 
 
+def to_images(x):
+    """Samples in the trainer's range [−1, 1] → images in the data set's [0, 1] (clipped), as the classifier expects."""
+    return ((x + 1) / 2).clip(0, 1)
+
+
 def _as_images(images) -> torch.Tensor:
     x = torch.as_tensor(np.asarray(images, dtype=np.float32) if not torch.is_tensor(images) else images)
     if x.ndim != 4 or tuple(x.shape[1:]) != (1, 16, 16):
