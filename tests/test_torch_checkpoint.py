@@ -115,3 +115,20 @@ def test_sample_command_refuses_bad_checkpoints_in_one_line(tmp_path, capsys, co
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and str(path) in err
     assert not (tmp_path / "was_executed").exists() and not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("argv", [["--steps", "0"], ["--steps", "-3"], ["--steps", "ten"], ["--steps", "1001"],
+                                  ["--eta", "-0.5"], ["--eta", "nan"], ["--num", "0"], ["--spacing", "odd"],
+                                  ["--sampler", "euler"]])
+def test_sample_command_refuses_bad_numbers_in_one_line(tmp_path, capsys, argv):
+    code = main(["sample", *argv, "--out", str(tmp_path / "x.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error: --")
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("sampler", ["ddim", "ddpm"])
+def test_sample_command_writes_a_grid_from_the_shipped_checkpoint(tmp_path, capsys, sampler):
+    out = tmp_path / "grid.png"
+    assert main(["sample", "--sampler", sampler, "--steps", "3", "--eta", "0.5", "--num", "6", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0 and f"6 samples, {sampler} S=3" in capsys.readouterr().out

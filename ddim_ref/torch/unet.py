@@ -3,14 +3,14 @@
 Both are ``network(x_t, t) -> model_output`` with ``x_t`` a batch and ``t`` integer timesteps,
 a LongTensor of shape (B,). Shapes below are for the default ``UNetConfig`` on 16×16 images:
 
-    x_t (B, 1, 16, 16) ─ conv_in ─ (B, 32, 16, 16)
-      down 0: ResBlock                         (B, 32, 16, 16) ─ skip₀ ─ Downsample → 8×8
-      down 1: ResBlock                         (B, 64,  8,  8) ─ skip₁ ─ Downsample → 4×4
+    x_t (B, 1, 16, 16) ─ conv_in ─ (B, 16, 16, 16)
+      down 0: ResBlock                         (B, 16, 16, 16) ─ skip₀ ─ Downsample → 8×8
+      down 1: ResBlock                         (B, 32,  8,  8) ─ skip₁ ─ Downsample → 4×4
       down 2: ResBlock + Attention             (B, 64,  4,  4) ─ skip₂
       middle: ResBlock, Attention, ResBlock    (B, 64,  4,  4)
-      up 2:   cat skip₂, ResBlock + Attention  (B, 64,  4,  4) ─ Upsample → 8×8
-      up 1:   cat skip₁, ResBlock              (B, 64,  8,  8) ─ Upsample → 16×16
-      up 0:   cat skip₀, ResBlock              (B, 32, 16, 16)
+      up 2:   cat skip₂, ResBlock + Attention  (B, 64,  4,  4) ─ Upsample → (B, 32, 8, 8)
+      up 1:   cat skip₁, ResBlock              (B, 32,  8,  8) ─ Upsample → (B, 16, 16, 16)
+      up 0:   cat skip₀, ResBlock              (B, 16, 16, 16)
     ─ GroupNorm, SiLU, conv_out ─ (B, 1, 16, 16)
 
 Every ResBlock also receives the time embedding: sinusoidal features of t (Vaswani et al. 2017,
@@ -51,8 +51,8 @@ class TimeEmbedding(nn.Module):
 class UNetConfig:
     image_size: int = 16
     in_channels: int = 1
-    base_channels: int = 32
-    channel_mults: tuple = (1, 2, 2)  # one level per entry; attention at the last (lowest) one
+    base_channels: int = 16
+    channel_mults: tuple = (1, 2, 4)  # one level per entry; attention at the last (lowest) one
     num_res_blocks: int = 1           # per level, on the way down (one more on the way up takes the skip)
     num_heads: int = 4
     groups: int = 8                   # GroupNorm groups
