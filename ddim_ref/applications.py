@@ -91,9 +91,9 @@ def slerp(z0, z1, alpha):
     theta = xp.arccos(((flat0 * flat1).sum(1) / norms).clip(-1, 1))
     sin_theta = xp.sin(theta)
     small = sin_theta < 1e-6  # (anti)parallel endpoints: the great circle is undefined; fall back to lerp
-    safe = xp.where(small, 1.0 + 0 * sin_theta, sin_theta)
-    w0 = xp.where(small, 1 - alpha + 0 * theta, xp.sin((1 - alpha) * theta) / safe).reshape((b,) + extra)
-    w1 = xp.where(small, alpha + 0 * theta, xp.sin(alpha * theta) / safe).reshape((b,) + extra)
+    safe = xp.where(small, 1.0, sin_theta)
+    w0 = xp.where(small, 1 - alpha, xp.sin((1 - alpha) * theta) / safe).reshape((b,) + extra)
+    w1 = xp.where(small, alpha, xp.sin(alpha * theta) / safe).reshape((b,) + extra)
     return w0 * z0 + w1 * z1
 
 
