@@ -1,6 +1,6 @@
 """What DDIM is used for: interpolation, editing (SDEdit) and restoration (inpainting, denoising).
 
-Inversion itself is :func:`ddim_ref.invert`; everything here is built on it and on the core loop.
+Inversion itself is :func:`ddim_ref.invert`; everything here reuses the core step, loop and forward process.
 Notation (ᾱ is DDPM's; the DDIM paper writes α):
 
     x_t = √ᾱ_t x0 + √(1−ᾱ_t) ε                        forward marginal q(x_t | x0)        (DDPM Eq. 4)
