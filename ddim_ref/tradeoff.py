@@ -105,7 +105,7 @@ def _digits_model(checkpoint=None):
 
     from .torch import ddim as tddim  # torch only here
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # the machine is shared; one thread is also the fastest for these small batches
     net = tddim.DDIM.from_checkpoint(checkpoint)
     if net.prediction_type != "epsilon":
         raise ValueError(f"the tradeoff study expects an epsilon-prediction checkpoint, got {net.prediction_type!r}")
