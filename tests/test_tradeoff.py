@@ -93,3 +93,13 @@ def test_bad_input_exits_2(tmp_path, capsys, argv, message):
     assert cli.main(["tradeoff", *argv, "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_bench_compares_the_same_step_and_reports_it():
+    """The bench command's step comparison checks both sides agree before timing them (no speed asserted)."""
+    pytest.importorskip("diffusers")
+    from ddim_ref import bench
+
+    rows = bench.bench_step(repeat=1, sizes=((2, 2),))
+    assert [r[0] for r in rows] == [(2, 2)] and all(v > 0 for v in rows[0][1:])
+    assert "| (2, 2) |" in bench.report(rows)
