@@ -226,13 +226,20 @@ def run_table2(data: str, steps, num: int, seed: int, mixture="ring", checkpoint
 
 
 # ---------------------------------------------------------------- outputs
+def _cell(v):
+    """CSV text of one value: floats to 6 significant digits, NaN (η of σ̂) as empty."""
+    if isinstance(v, float):
+        return "" if np.isnan(v) else f"{v:.6g}"
+    return v
+
+
 def write_csv(rows, path, columns=COLUMNS):
+    """One line per (run, metric); see COLUMNS."""
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) and k != "eta" else
-                            ("" if isinstance(v, float) and np.isnan(v) else v)) for k, v in r.items()})
+            w.writerow({k: _cell(v) for k, v in r.items()})
 
 
 def read_csv(path):
