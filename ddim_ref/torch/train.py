@@ -51,10 +51,10 @@ class TrainConfig:
     T: int = 1000
     beta_start: float = 1e-4
     beta_end: float = 0.02
-    steps: int = 800
-    batch_size: int = 64              # global batch, split evenly across DDP ranks
+    steps: int = 2400
+    batch_size: int = 32              # global batch, split evenly across DDP ranks
     lr: float = 2e-3
-    warmup: int = 40                  # linear warmup steps, then decay to 0
+    warmup: int = 50                  # linear warmup steps, then decay to 0
     decay: str = "cosine"             # cosine | linear
     weight_decay: float = 0.0
     grad_clip: float = 1.0
@@ -64,7 +64,7 @@ class TrainConfig:
     num_res_blocks: int = 1
     mlp_hidden: int = 128             # MLP width for 2-D data
     seed: int = 0
-    checkpoint_every: int = 100
+    checkpoint_every: int = 200
     out: str = "runs/digits"
     threads: int = 2                  # CPU threads per process
     amp: bool = True                  # bfloat16 autocast on CUDA (ignored on CPU)
