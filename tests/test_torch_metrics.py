@@ -76,20 +76,35 @@ def test_floor_is_small_next_to_uniform_noise(data, net, test_feats):
 
 
 def test_evaluate_uses_the_floor_at_the_same_n(data, net):
-    # the floor's protocol applied to the floor's own train subset gives the floor itself
+    # one draw of the floor's protocol, applied to the floor's own train subset, gives the floor itself
     n, seed = 100, 3
     idx = np.random.default_rng(seed).choice(len(data["x_train"]), size=n, replace=False)
     subset = np.concatenate([data["x_train"][idx], data["x_train"][:50]])  # evaluate must use the first n only
-    out = metrics.evaluate(subset, n=n, seed=seed, classifier=net)
+    out = metrics.evaluate(subset, n=n, seed=seed, classifier=net, floor_repeats=1)
     assert out["n"] == n
-    assert out["fd_floor"] == pytest.approx(metrics.fd_floor(n, seed, net, data), rel=1e-12)
+    assert out["fd_floor"] == pytest.approx(metrics.fd_floor(n, seed, net, data, repeats=1), rel=1e-12)
     assert out["fd"] == pytest.approx(out["fd_floor"], rel=1e-9)
     assert out["fd_ratio"] == pytest.approx(1.0, rel=1e-9)
     assert 0.1 <= out["confidence"] <= 1.0
 
 
+def test_the_floor_is_the_mean_of_its_draws(data, net):
+    rng = np.random.default_rng(7)
+    train, test = metrics.features(data["x_train"], net), metrics.features(data["x_test"], net)
+    draws = [metrics.frechet_distance(train[rng.choice(len(train), size=64, replace=False)], test) for _ in range(4)]
+    assert metrics.fd_floor(64, seed=7, classifier=net, data=data, repeats=4) == pytest.approx(np.mean(draws), rel=1e-12)
+    assert metrics.evaluate(data["x_test"][:64], classifier=net, seed=7, floor_repeats=4)["fd_floor"] == pytest.approx(
+        np.mean(draws), rel=1e-12)
+
+
 def test_floor_shrinks_with_n(data, net):
     assert metrics.fd_floor(64, classifier=net, data=data) > metrics.fd_floor(512, classifier=net, data=data)
+
+
+@pytest.mark.parametrize("repeats", [0, 1.5, True])
+def test_bad_repeats_are_refused(repeats, data, net):
+    with pytest.raises(ValueError):
+        metrics.fd_floor(64, classifier=net, data=data, repeats=repeats)
 
 
 def test_the_shipped_classifier_is_accurate_on_the_test_split(data, net):
