@@ -43,9 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", default="0", metavar="K", help="seed of x_T and of all noise (default 0)")
     parser.add_argument("--num", default="256", metavar="N",
                         help="digit samples per setting, also the n of FD and of its floor (default 256)")
-    parser.add_argument("--checkpoint", default=None, help="checkpoint file (default: the shipped data/digits16_unet.pt)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="checkpoint file (default: the shipped data/digits16_unet.pt)")
     parser.add_argument("--threads", default="1", metavar="N",
-                        help="torch CPU threads (default 1: on a busy 2-core machine a second thread made it 2-3x slower)")
+                        help="torch CPU threads (default 1: on a busy 2-core machine, 2 threads ran 2-3x slower)")
     parser.add_argument("--quick", action="store_true",
                         help=f"only {', '.join(f'{s} S={k}' for s, _, k in DIGITS_QUICK)}; 200 2-D points, DDPM S=100")
 
@@ -97,7 +98,7 @@ def run_toy(num, steps_list, ddpm_steps, seed, out_dir):
     alpha_bars = _alpha_bars(beta_schedule("linear", TOY_T))
     model = data.model(alpha_bars)
     x_T = np.random.default_rng(seed).standard_normal((num, 2))
-    reference = data.sample(num, np.random.default_rng(seed + 3))  # exact samples; the floor scores fresh ones against it
+    reference = data.sample(num, np.random.default_rng(seed + 3))  # the floor scores fresh exact sets against it
     floor = noise_floor(sliced_wasserstein, data.sample, num, np.random.default_rng(seed + 2),
                         reference=reference, repeats=8)
     runs, rows = [], []

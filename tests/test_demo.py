@@ -26,8 +26,8 @@ def tiny_checkpoint(tmp_path_factory):
 @pytest.fixture(scope="module")
 def quick_run(tiny_checkpoint, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    code = main(["demo", "--checkpoint", str(tiny_checkpoint), "--num", "16", "--quick", "--seed", "3", "--threads", "1",
-                 "--out", str(out)])
+    code = main(["demo", "--checkpoint", str(tiny_checkpoint), "--num", "16", "--quick", "--seed", "3",
+                 "--threads", "1", "--out", str(out)])
     with open(out / "table.csv") as f:
         rows = list(csv.DictReader(f))
     return code, out, rows

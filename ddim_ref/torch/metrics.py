@@ -95,7 +95,7 @@ def load_classifier(path=CLASSIFIER_PATH) -> DigitsClassifier:
 
 
 def to_images(x):
-    """Samples in the trainer's range [−1, 1] → images in the data set's [0, 1] (clipped), as the classifier expects."""
+    """Samples in the trainer's range [−1, 1] → the data set's [0, 1] (clipped), as the classifier expects."""
     return ((x + 1) / 2).clip(0, 1)
 
 
