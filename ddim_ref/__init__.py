@@ -3,7 +3,7 @@
 Notation: ᾱ_t (``alpha_bar``) is DDPM's cumulative product of (1 − β); the DDIM paper calls it α_t.
 ``import ddim_ref`` imports NumPy only; the PyTorch side lives in ``ddim_ref.torch``.
 """
-from . import analytic
+from . import analytic, applications, metrics, solvers
 from .interop import SamplerConfig, from_diffusers_config
 from .parametrization import (PREDICTION_TYPES, eps_from_v, eps_from_x0, model_target, predict_x0_eps, q_sample,
                               v_from_x0_eps, x0_from_eps, x0_from_v)

@@ -45,8 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="digit samples per setting, also the n of FD and of its floor (default 256)")
     parser.add_argument("--checkpoint", default=None,
                         help="checkpoint file (default: the shipped data/digits16_unet.pt)")
-    parser.add_argument("--threads", default="1", metavar="N",
-                        help="torch CPU threads (default 1: on a busy 2-core machine, 2 threads ran 2-3x slower)")
+    parser.add_argument("--threads", default="2", metavar="N",
+                        help="torch CPU threads (default 2; use 1 on a machine busy with other jobs)")
     parser.add_argument("--quick", action="store_true",
                         help=f"only {', '.join(f'{s} S={k}' for s, _, k in DIGITS_QUICK)}; 200 2-D points, DDPM S=100")
 
