@@ -92,17 +92,22 @@ def plot_timesteps(timesteps_by_name: dict, num_train_steps: int, alpha_bars=Non
 
 
 # ---------------------------------------------------------------- 2-D points, densities, trajectories
-def scatter_2d(points, ax=None, title=None, lim=3.5, s=2, alpha=0.5, **kwargs):
-    """Scatter (n, 2) points on a square [−lim, lim]² with equal aspect."""
-    x = _points(points, "scatter_2d")
-    ax = _ax(ax)
-    ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, linewidths=0, **kwargs)
+def _square(ax, lim, title):
+    """Equal aspect, limits [−lim, lim]² (unless ``lim`` is None) and an optional title."""
     if lim is not None:
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim))
     ax.set_aspect("equal")
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+def scatter_2d(points, ax=None, title=None, lim=3.5, s=2, alpha=0.5, **kwargs):
+    """Scatter (n, 2) points on a square [−lim, lim]² with equal aspect."""
+    x = _points(points, "scatter_2d")
+    ax = _ax(ax)
+    ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, linewidths=0, **kwargs)
+    return _square(ax, lim, title)
 
 
 def density_grid(mixture, alpha_bar=1.0, lim=3.5, n=100):
@@ -117,11 +122,8 @@ def plot_density(mixture, ax=None, alpha_bar=1.0, lim=3.5, n=100, title=None, cm
     xs, ys, p = density_grid(mixture, alpha_bar, lim, n)
     ax = _ax(ax)
     ax.imshow(p, origin="lower", extent=(-lim, lim, -lim, lim), cmap=cmap, interpolation="bilinear", **kwargs)
-    ax.set_aspect("equal")
     ax.grid(False)
-    if title is not None:
-        ax.set_title(title)
-    return ax
+    return _square(ax, None, title)
 
 
 def plot_trajectories(traj, ax=None, num_paths=64, lim=3.5, color="C0", title=None, linewidth=0.6):
@@ -138,12 +140,7 @@ def plot_trajectories(traj, ax=None, num_paths=64, lim=3.5, color="C0", title=No
     ax.plot(xs[:, :, 0], xs[:, :, 1], color=color, alpha=0.5, linewidth=linewidth)
     ax.scatter(xs[0, :, 0], xs[0, :, 1], s=10, facecolors="none", edgecolors=color, linewidths=0.6)
     ax.scatter(xs[-1, :, 0], xs[-1, :, 1], s=8, color=color)
-    if lim is not None:
-        ax.set(xlim=(-lim, lim), ylim=(-lim, lim))
-    ax.set_aspect("equal")
-    if title is not None:
-        ax.set_title(title)
-    return ax
+    return _square(ax, lim, title)
 
 
 # ---------------------------------------------------------------- images
