@@ -20,8 +20,16 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit code 2 (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser(argv=()) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ddim_ref", description="ddim_ref: a reference of DDPM and DDIM sampling, with a small PyTorch U-Net")
+    parser = _Parser(prog="python -m ddim_ref",
+                     description="ddim_ref: a reference of DDPM and DDIM sampling, with a small PyTorch U-Net")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
