@@ -62,7 +62,8 @@ def test_the_table_reports_the_fd_of_the_samples_drawn(quick_run, tiny_checkpoin
     _, _, rows = quick_run
     ddim = DDIM.from_checkpoint(tiny_checkpoint)
     x_T = torch.randn((16, 1, 16, 16), generator=torch.Generator().manual_seed(3))
-    expected = evaluate(to_images(ddim(x_T, eta=0.0, num_steps=10)).numpy(), n=16, seed=3)
+    x_0 = ddim(x_T, eta=0.0, num_steps=10, spacing="quadratic")  # the demo's default spacing
+    expected = evaluate(to_images(x_0).numpy(), n=16, seed=3)
     assert float(rows[0]["value"]) == pytest.approx(expected["fd"], rel=1e-6)
     assert float(rows[0]["floor"]) == pytest.approx(expected["fd_floor"], rel=1e-12)
 
