@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sampler", default="ddim", help="ddim (any eta) or ddpm (ancestral, beta-tilde variance)")
     parser.add_argument("--steps", default="50", metavar="S", help="number of sampling steps, 1..T (default 50)")
     parser.add_argument("--eta", default="0", metavar="E", help="DDIM eta >= 0: 0 deterministic, 1 DDPM-like (default 0)")
-    parser.add_argument("--spacing", default="trailing", help=f"timestep spacing: {', '.join(SPACINGS)} (default trailing)")
+    parser.add_argument("--spacing", default="quadratic",
+                        help=f"timestep spacing: {', '.join(SPACINGS)} (default quadratic, as the demo)")
     parser.add_argument("--num", default="64", metavar="N", help="number of samples (default 64)")
     parser.add_argument("--seed", default="0", metavar="K", help="seed of the torch.Generator (default 0)")
     parser.add_argument("--clip", default=None, metavar="C", help="clip x0_hat to [-C, C] (default: no clipping)")
