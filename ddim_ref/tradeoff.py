@@ -104,12 +104,13 @@ def _digits_model(checkpoint=None):
     import torch
 
     from .torch import ddim as tddim  # torch only here
+    from .torch.metrics import to_images
 
     torch.set_num_threads(1)  # the machine is shared; one thread is also the fastest for these small batches
     net = tddim.DDIM.from_checkpoint(checkpoint)
     if net.prediction_type != "epsilon":
         raise ValueError(f"the tradeoff study expects an epsilon-prediction checkpoint, got {net.prediction_type!r}")
-    return tddim.as_model(net.network), net.alpha_bars, lambda x: ((x.double().numpy() + 1) / 2).clip(0, 1)
+    return tddim.as_model(net.network), net.alpha_bars, lambda x: to_images(x.double()).numpy()
 
 
 def digits_problem(num: int, seed: int, checkpoint=None) -> Problem:

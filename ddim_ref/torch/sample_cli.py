@@ -48,7 +48,9 @@ def save_grid(x, path, nrow=None):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
+
+    from ..plot import tile_images
+    from .metrics import to_images
 
     x = x.detach().cpu().double().numpy()
     if x.ndim == 2:
@@ -58,13 +60,7 @@ def save_grid(x, path, nrow=None):
         fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
         return
-    n, c, h, w = x.shape
-    nrow = nrow or math.ceil(math.sqrt(n))
-    ncol = math.ceil(n / nrow)
-    grid = np.ones((ncol * (h + 1) + 1, nrow * (w + 1) + 1))
-    for i, img in enumerate(((x + 1) / 2).clip(0, 1).mean(axis=1)):  # channels averaged: grey
-        r, col = divmod(i, nrow)
-        grid[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + col * (w + 1):1 + col * (w + 1) + w] = img
+    grid = tile_images(to_images(x).mean(axis=1), ncols=nrow or math.ceil(math.sqrt(len(x))))  # channels → grey
     plt.imsave(path, grid, cmap="gray", vmin=0, vmax=1)
 
 
