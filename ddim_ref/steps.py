@@ -58,6 +58,11 @@ def _check_eta(eta):
         raise ValueError(f"eta must be a finite number >= 0 (0 = DDIM, 1 = DDPM-like), got {eta!r}")
 
 
+def _check_variance(variance):
+    if variance not in VARIANCES:
+        raise ValueError(f"unknown variance {variance!r}; choose 'small' (beta tilde) or 'large' (beta)")
+
+
 def _nonneg(a):
     """max(a, 0) for a float or an array (rounding can leave −1e-17 where a is exactly 0)."""
     return a.clip(0, None) if hasattr(a, "clip") else max(a, 0.0)
@@ -167,8 +172,7 @@ def posterior_mean_eps(x_t, eps, alpha_bar_t, alpha_bar_prev):
 
 def posterior_variance(alpha_bar_t, alpha_bar_prev, variance="small"):
     """"small": β̃ = (1−ᾱ_prev)/(1−ᾱ_t) β' (Eq. 7); "large": β' (DDPM Sec. 3.2's σ² = β)."""
-    if variance not in VARIANCES:
-        raise ValueError(f"unknown variance {variance!r}; choose 'small' (beta tilde) or 'large' (beta)")
+    _check_variance(variance)
     beta = 1 - alpha_bar_t / alpha_bar_prev
     return (1 - alpha_bar_prev) / (1 - alpha_bar_t) * beta if variance == "small" else beta
 
@@ -180,7 +184,7 @@ def ddpm_step(x_t, model_output, alpha_bar_t, alpha_bar_prev, noise=None, varian
     σ² is β̃ (``variance="small"``) or β' (``"large"``); no noise is added when ᾱ_prev = 1,
     the last step onto data, as in DDPM's Algorithm 2.
     """
-    posterior_variance(0.5, 1.0, variance)  # validates the name
+    _check_variance(variance)
     _check_levels(alpha_bar_t, alpha_bar_prev, stochastic=True)
     _check_shapes(x_t, model_output, noise)
     x0_hat, _ = _predict(x_t, model_output, alpha_bar_t, prediction_type, clip, threshold, sample_max_value, False)
