@@ -28,7 +28,10 @@ def upsample_matrix(n_in: int = 8, n_out: int = 16) -> np.ndarray:
     return W
 
 
-def main(path: Path = Path(__file__).with_name("digits16.npz"), num_test: int = 300) -> None:
+OUT = Path(__file__).with_name("digits16.npz")
+
+
+def main(path: Path = OUT, num_test: int = 300) -> None:
     from sklearn.datasets import load_digits
 
     digits = load_digits()

@@ -7,6 +7,8 @@ that the caller already made.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 
@@ -16,12 +18,8 @@ def is_torch(x) -> bool:
 
 
 def namespace(x):
-    """The array module of ``x``: ``torch`` for tensors, ``numpy`` for everything else."""
-    if is_torch(x):
-        import torch  # already imported by whoever made the tensor
-
-        return torch
-    return np
+    """The array module of ``x``: ``torch`` for tensors (already imported by whoever made them), else ``numpy``."""
+    return sys.modules["torch"] if is_torch(x) else np
 
 
 def stack(arrays):
@@ -37,12 +35,34 @@ def quantile_per_sample(a, q: float):
     return np.quantile(flat, q, axis=1)
 
 
+def is_torch_generator(rng) -> bool:
+    """True for a ``torch.Generator`` (checked by type name, so torch is never imported here)."""
+    return type(rng).__module__.startswith("torch") and type(rng).__name__ == "Generator"
+
+
+def check_rng(rng):
+    """``rng`` if it can draw noise: None (nothing drawn yet), a NumPy or torch Generator, or an adapter."""
+    if rng is None or isinstance(rng, np.random.Generator) or is_torch_generator(rng) \
+            or hasattr(rng, "standard_normal"):
+        return rng
+    raise TypeError("rng must be a numpy.random.Generator (or a torch.Generator for tensors), "
+                    f"got {type(rng).__name__}")
+
+
 def standard_normal(rng, like):
-    """Draw N(0, I) noise shaped like ``like`` from ``rng`` (a NumPy Generator or a torch adapter)."""
+    """Draw N(0, I) noise shaped like ``like`` from ``rng``: NumPy noise for arrays, torch noise for tensors.
+
+    A torch.Generator draws on its own device in ``like``'s dtype, then moves the noise to ``like``'s
+    device: a CPU generator gives the same noise to a CPU and a CUDA run.
+    """
+    check_rng(rng)
     if isinstance(rng, np.random.Generator):
+        if is_torch(like):
+            raise TypeError("a numpy.random.Generator draws NumPy noise; pass a torch.Generator for torch tensors")
         return rng.standard_normal(np.shape(like))
-    if hasattr(rng, "standard_normal"):
-        return rng.standard_normal(like)
-    raise TypeError(
-        f"rng must be a numpy.random.Generator (or a torch.Generator on the torch side), got {type(rng).__name__}"
-    )
+    if is_torch_generator(rng):
+        if not is_torch(like):
+            raise TypeError("a torch.Generator draws torch noise; pass a numpy.random.Generator for NumPy arrays")
+        torch = namespace(like)
+        return torch.randn(tuple(like.shape), generator=rng, dtype=like.dtype, device=rng.device).to(like.device)
+    return rng.standard_normal(like)

@@ -16,6 +16,8 @@ Points have shape (..., d). Every class exposes ``eps(x_t, alpha_bar)`` and
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from .schedules import alpha_bar_from_sigma, sigma_from_alpha_bar
@@ -188,7 +190,7 @@ def probability_flow(eps, x, alpha_bar_from, alpha_bar_to, num_steps=1000):
         return eps(xbar * ab**0.5, ab)
 
     xbar = np.asarray(x, dtype=np.float64) / float(alpha_bar_from) ** 0.5
-    for a, b in zip(grid[:-1], grid[1:]):
+    for a, b in pairwise(grid):
         h = b - a
         k1 = f(xbar, a)
         k2 = f(xbar + h / 2 * k1, a + h / 2)

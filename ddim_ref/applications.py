@@ -15,16 +15,14 @@ exact answer inpainting should reach on a Gaussian mixture.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._backend import is_torch, namespace, standard_normal
+from ._checks import check_int, check_number
 from .analytic import GaussianMixture
 from .parametrization import q_sample
-from .samplers import noise_levels, sample
+from .samplers import RUN_KEYWORDS, SAMPLERS, check_alpha_bars, collect, sampling_run
 from .schedules import alpha_bar_from_sigma, check_timesteps
-from .steps import _check_eta, ddim_step
 
 
 # ---------------------------------------------------------------- checks
@@ -39,20 +37,13 @@ def _check_same_shape(a, b, name_a, name_b):
 
 def _check_unit(value, name, lo_open):
     """A finite float in (0, 1] (``lo_open``) or [0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if not ((0 < value) if lo_open else (0 <= value)) or value > 1:
-        raise ValueError(f"{name} must lie in {'(0, 1]' if lo_open else '[0, 1]'}, got {value}")
-    return float(value)
+    return check_number(name, value, 0, 1, lo_open=lo_open)
 
 
 def _check_mask(mask, x):
     """The mask as a boolean array/tensor like ``x``, after checking its shape and its {0, 1} values."""
     xp = namespace(x)
-    if is_torch(x):
-        mask = xp.as_tensor(mask, device=x.device)
-    else:
-        mask = np.asarray(mask)
+    mask = xp.as_tensor(mask, device=x.device) if is_torch(x) else np.asarray(mask)
     try:
         broadcast = np.broadcast_shapes(_shape(mask), _shape(x))
     except ValueError:
@@ -66,7 +57,7 @@ def _check_mask(mask, x):
 
 def _check_rng(rng, who):
     if rng is None:
-        raise ValueError(f"{who} draws noise: pass rng=np.random.default_rng(seed) (or the torch mirror's adapter)")
+        raise ValueError(f"{who} draws noise: pass rng=np.random.default_rng(seed) (a torch.Generator for tensors)")
 
 
 # ---------------------------------------------------------------- interpolation
@@ -115,66 +106,84 @@ def truncate_timesteps(timesteps, strength):
     return ts[len(ts) - n:]
 
 
-def sdedit(model, x_guide, strength, alpha_bars, timesteps, eta=1.0, rng=None, **sample_kwargs):
+def sdedit(model, x_guide, strength, alpha_bars, timesteps, *, sampler="ddim", rng=None, **kwargs):
     """SDEdit (Meng et al. 2022, Alg. 1): noise the guide to ᾱ[τ_start] with q(x_t | x0), then denoise.
 
     τ_start is the first element of ``truncate_timesteps(timesteps, strength)``; small ``strength``
     stays close to the guide, ``strength`` = 1 starts from (almost) pure noise. The reverse pass is
-    :func:`ddim_ref.sample` with ``eta`` (1 = the stochastic sampler SDEdit uses, 0 = DDIM).
+    the registered ``sampler`` with the contract's keywords and its own options (DDIM's ``eta``
+    defaults to 0, as in :func:`ddim_ref.sample`; SDEdit's paper runs the stochastic η = 1).
     """
     _check_rng(rng, "sdedit")
-    _check_eta(eta)
-    ab = np.asarray(alpha_bars, dtype=np.float64)
+    ab = check_alpha_bars(alpha_bars)
     ts = check_timesteps(truncate_timesteps(timesteps, strength), len(ab))
     x_t = q_sample(x_guide, float(ab[ts[0]]), standard_normal(rng, x_guide))
-    return sample(model, x_t, ab, ts, eta=eta, rng=rng, **sample_kwargs)
+    return SAMPLERS[sampler](model, x_t, ab, ts, rng=rng, **kwargs)
 
 
 # ---------------------------------------------------------------- restoration
-def inpaint(model, x_known, mask, alpha_bars, timesteps, eta=1.0, resample=1, rng=None, *, x_T=None,
-            final_alpha_bar=1.0, prediction_type="epsilon", clip=None):
+def replace_known(x, x_known, mask, alpha_bar, noise):
+    """The replacement step: known entries ← √ᾱ x_known + √(1−ᾱ) ε (DDPM Eq. 4), the rest kept from ``x``."""
+    return namespace(x).where(mask, q_sample(x_known, alpha_bar, noise), x)
+
+
+def renoise(x_prev, alpha_bar_t, alpha_bar_prev, noise):
+    """One forward transition back up a step: √(ᾱ_t/ᾱ_prev) x_prev + √(1−ᾱ_t/ᾱ_prev) z (DDPM Eq. 2)."""
+    return q_sample(x_prev, alpha_bar_t / alpha_bar_prev, noise)
+
+
+def inpaint(model, x_known, mask, alpha_bars, timesteps, *, sampler="ddim", resample=1, x_T=None, rng=None,
+            callback=None, return_trajectory=False, **kwargs):
     """Fill the entries where ``mask`` = 0; RePaint (Lugmayr et al. 2022, Alg. 1) with jump length 1.
 
     Each step τ_i → τ_{i+1} (levels ᾱ_t → ᾱ_prev) runs, ``resample`` times:
 
-        x_prev[unknown] = ddim_step(x_t, model(x_t, τ_i), ᾱ_t, ᾱ_prev, η)        (DDIM Eq. 12)
-        x_prev[known]   = √ᾱ_prev x_known + √(1−ᾱ_prev) ε                       (DDPM Eq. 4)
-        x_t             = √(ᾱ_t/ᾱ_prev) x_prev + √(1−ᾱ_t/ᾱ_prev) z               (DDPM Eq. 2; not after the last pass)
+        x_prev[unknown] = the sampler's step from x_t                          (DDIM Eq. 12 for "ddim")
+        x_prev[known]   = √ᾱ_prev x_known + √(1−ᾱ_prev) ε                      (DDPM Eq. 4)
+        x_t             = √(ᾱ_t/ᾱ_prev) x_prev + √(1−ᾱ_t/ᾱ_prev) z              (DDPM Eq. 2; not after the last pass)
 
     ``resample`` = 1 is the replacement method (Song et al. 2021b, App. I.2); larger values go back
     up one step with the forward transition and redo it, which lets the unknown entries adapt to
-    the known ones. No resampling happens on the final step, as in RePaint.
+    the known ones (no resampling on the final step, as in RePaint). ``sampler`` is any registered
+    sampler with the contract's keywords (DDIM's ``eta`` defaults to 0; RePaint's paper runs DDPM,
+    η = 1); resampling redoes single steps, so it needs a sampler without history.
     """
-    _check_eta(eta)
     mask = _check_mask(mask, x_known)
-    if isinstance(resample, bool) or not isinstance(resample, (int, np.integer)) or resample < 1:
-        raise ValueError(f"resample must be an integer >= 1 (1 = plain replacement), got {resample!r}")
+    resample = check_int("resample", resample, 1, hint="(1 = plain replacement)")
     _check_rng(rng, "inpaint")
-    ts, levels = noise_levels(alpha_bars, timesteps, final_alpha_bar)
-    xp = namespace(x_known)
-    if x_T is None:
-        x_T = standard_normal(rng, x_known)
+    chosen = SAMPLERS[sampler]
+    if resample > 1 and chosen.multistep:
+        raise ValueError(f"resample > 1 redoes single steps, which {sampler} (a multistep method) cannot; "
+                         "use resample=1 or a one-step sampler such as ddim")
+    x_T = standard_normal(rng, x_known) if x_T is None else x_T
     _check_same_shape(x_T, x_known, "x_T", "x_known")
-    x = x_T
-    for i, t in enumerate(ts):
-        a_t, a_prev = float(levels[i]), float(levels[i + 1])
-        for u in range(resample):
-            unknown, _ = ddim_step(x, model(x, int(t)), a_t, a_prev, eta=eta, prediction_type=prediction_type,
-                                   clip=clip, rng=rng)
-            known = q_sample(x_known, a_prev, standard_normal(rng, x_known))
-            x_prev = xp.where(mask, known, unknown)
-            if u == resample - 1 or i == len(ts) - 1:
-                break
-            x = q_sample(x_prev, a_t / a_prev, standard_normal(rng, x_prev))
-        x = x_prev
-    return x
+    common = {k: kwargs.pop(k) for k in RUN_KEYWORDS if k in kwargs} | {"rng": rng}
+    run = sampling_run(alpha_bars, timesteps, **common)
+
+    def process(x, ts):
+        return chosen.process(model, x, alpha_bars, ts, **common, **kwargs)
+
+    def steps():
+        loop = process(x_T, run.timesteps)
+        record = next(loop)
+        while True:
+            x_prev = replace_known(record.x, x_known, mask, record.alpha_bar, standard_normal(rng, x_known))
+            for _ in range(resample - 1 if record.i + 1 < len(run.timesteps) else 0):
+                x_t = renoise(x_prev, *run.levels_at(record.i), standard_normal(rng, x_prev))
+                redone = next(process(x_t, run.timesteps[record.i:]))  # the same step, from the re-noised x_t
+                x_prev = replace_known(redone.x, x_known, mask, record.alpha_bar, standard_normal(rng, x_known))
+            yield record._replace(x=x_prev)
+            try:
+                record = loop.send(x_prev)  # the next step starts from the replaced state
+            except StopIteration:
+                return
+
+    return collect(steps(), x_T, run, callback, return_trajectory)
 
 
 def matching_timestep(alpha_bars, noise_std):
     """The smallest t whose noise level covers y = x0 + noise_std·n: (1−ᾱ_t)/ᾱ_t ≥ noise_std²."""
-    if isinstance(noise_std, bool) or not isinstance(noise_std, (int, float, np.floating)) \
-            or not math.isfinite(noise_std) or noise_std <= 0:
-        raise ValueError(f"noise_std must be a finite number > 0, got {noise_std!r}")
+    noise_std = check_number("noise_std", noise_std, 0, lo_open=True)
     ab = np.asarray(alpha_bars, dtype=np.float64)
     target = float(alpha_bar_from_sigma(noise_std))  # ᾱ* = 1/(1 + noise_std²)
     covered = np.flatnonzero(ab <= target)
@@ -184,17 +193,18 @@ def matching_timestep(alpha_bars, noise_std):
     return int(covered[0])
 
 
-def denoise(model, y, noise_std, alpha_bars, timesteps, eta=0.0, rng=None, **sample_kwargs):
-    """Denoise y = x0 + noise_std·n by entering the reverse process at the level that matches (Kadkhodaie & Simoncelli 2021).
+def denoise(model, y, noise_std, alpha_bars, timesteps, *, sampler="ddim", rng=None, **kwargs):
+    """Denoise y = x0 + noise_std·n by entering the reverse process at its level (Kadkhodaie & Simoncelli 2021).
 
     With t* = ``matching_timestep``, √ᾱ_t* y carries noise variance ᾱ_t* noise_std² ≤ 1 − ᾱ_t*; the
     rest is topped up with fresh noise so that x_t* has exactly the marginal of q(x_t* | x0):
 
         x_t* = √ᾱ_t* y + √(1 − ᾱ_t* (1 + noise_std²)) z
 
-    then :func:`ddim_ref.sample` runs over t* followed by the elements of τ below t*.
+    then the registered ``sampler`` runs over t* followed by the elements of τ below t*, with the
+    contract's keywords and its own options (DDIM's ``eta`` defaults to 0).
     """
-    ab = np.asarray(alpha_bars, dtype=np.float64)
+    ab = check_alpha_bars(alpha_bars)
     t_star = matching_timestep(ab, noise_std)
     ts = check_timesteps(timesteps, len(ab))
     ts = np.concatenate([[t_star], ts[ts < t_star]]).astype(np.int64)
@@ -203,7 +213,7 @@ def denoise(model, y, noise_std, alpha_bars, timesteps, eta=0.0, rng=None, **sam
     if top_up > 1e-12:
         _check_rng(rng, "denoise (topping the noise up to the level of timestep t*)")
         x_t = x_t + top_up**0.5 * standard_normal(rng, y)
-    return sample(model, x_t, ab, ts, eta=eta, rng=rng, **sample_kwargs)
+    return SAMPLERS[sampler](model, x_t, ab, ts, rng=rng, **kwargs)
 
 
 # ---------------------------------------------------------------- exact answers

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .samplers import sample, sample_ddpm
-from .schedules import alpha_bars as _alpha_bars, beta_schedule, check_betas, rescale_zero_terminal_snr, timesteps
+from .samplers import SAMPLERS
+from .schedules import alpha_bars as _alpha_bars
+from .schedules import beta_schedule, check_betas, rescale_zero_terminal_snr, timesteps
 
 _DIFFUSERS_SCHEDULES = {"linear": "linear", "scaled_linear": "scaled_linear", "squaredcos_cap_v2": "cosine",
                         "sigmoid": "sigmoid"}
@@ -44,14 +45,18 @@ class SamplerConfig:
     def timesteps(self, num_steps: int) -> np.ndarray:
         return timesteps(self.num_train_steps, num_steps, self.timestep_spacing, self.steps_offset)
 
-    def sample(self, model, x_T, num_steps: int, eta: float = 0.0, rng=None, **kwargs):
-        """Run this scheduler's sampler with the reference loop (DDIM with ``eta``, or DDPM)."""
-        common = dict(final_alpha_bar=self.final_alpha_bar, prediction_type=self.prediction_type, clip=self.clip,
-                      threshold=self.threshold, sample_max_value=self.sample_max_value)
-        ts = self.timesteps(num_steps)
-        if self.sampler == "ddpm":
-            return sample_ddpm(model, x_T, self.alpha_bars, ts, rng=rng, variance=self.variance, **common, **kwargs)
-        return sample(model, x_T, self.alpha_bars, ts, eta=eta, rng=rng, **common, **kwargs)
+    @property
+    def sampler_kwargs(self) -> dict:
+        """The contract keywords and options that reproduce this scheduler (DDIM's ``eta`` is the caller's)."""
+        options = {"variance": self.variance} if self.sampler == "ddpm" else {}
+        return dict(final_alpha_bar=self.final_alpha_bar, prediction_type=self.prediction_type, clip=self.clip,
+                    threshold=self.threshold, sample_max_value=self.sample_max_value, **options)
+
+    def sample(self, model, x_T, num_steps: int, **kwargs):
+        """Run this scheduler's sampler (``SAMPLERS[self.sampler]``) over ``num_steps``; ``kwargs`` add to the
+        contract's (``rng=``, ``eta=`` for DDIM, ``callback=``, …)."""
+        return SAMPLERS[self.sampler](model, x_T, self.alpha_bars, self.timesteps(num_steps),
+                                      **{**self.sampler_kwargs, **kwargs})
 
 
 def from_diffusers_config(config: dict) -> SamplerConfig:

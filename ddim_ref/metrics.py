@@ -93,6 +93,11 @@ def noise_floor(metric, draw, n: int, rng: np.random.Generator, reference=None, 
     return float(np.mean(values))
 
 
+def to_images(x):
+    """Samples in the trainers' range [−1, 1] → pixels in [0, 1] (clipped); arrays or tensors."""
+    return ((x + 1) / 2).clip(0, 1)
+
+
 METRICS = {"sw2": sliced_wasserstein, "energy": energy_distance}
 
-__all__ = ["sliced_wasserstein", "energy_distance", "rms_error", "noise_floor", "directions", "METRICS"]
+__all__ = ["sliced_wasserstein", "energy_distance", "rms_error", "noise_floor", "directions", "to_images", "METRICS"]

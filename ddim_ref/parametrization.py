@@ -11,6 +11,8 @@ Written with arithmetic only, so each function takes NumPy arrays or torch tenso
 """
 from __future__ import annotations
 
+from ._checks import check_choice
+
 PREDICTION_TYPES = ("epsilon", "sample", "v_prediction")
 
 
@@ -45,9 +47,8 @@ def eps_from_v(x_t, v, alpha_bar_t):
 
 
 def check_prediction_type(prediction_type: str) -> str:
-    if prediction_type not in PREDICTION_TYPES:
-        raise ValueError(f"unknown prediction_type {prediction_type!r}; choose one of {', '.join(PREDICTION_TYPES)}")
-    return prediction_type
+    """``prediction_type`` if it is one of ``PREDICTION_TYPES``, else a ValueError listing them."""
+    return check_choice("prediction_type", prediction_type, PREDICTION_TYPES)
 
 
 def predict_x0_eps(x_t, model_output, alpha_bar_t, prediction_type: str = "epsilon"):

@@ -64,7 +64,7 @@ def plot_schedules(betas_by_name: dict, axes=None):
         axes[0].plot(u, betas, label=name)
         axes[1].plot(u, ab, label=name)
         axes[2].plot(u, log_snr(ab), label=name)
-    for ax, title in zip(axes, ("β_t", "ᾱ_t  (the DDIM paper's α_t)", "log-SNR  log(ᾱ/(1−ᾱ))")):
+    for ax, title in zip(axes, ("β_t", "ᾱ_t  (the DDIM paper's α_t)", "log-SNR  log(ᾱ/(1−ᾱ))"), strict=True):
         ax.set(title=title, xlabel="t / T")
     axes[0].set_yscale("log")
     axes[2].legend(fontsize=7)

@@ -17,14 +17,15 @@ import math
 
 import numpy as np
 
+from ._checks import check_choice, check_int
+
 BETA_SCHEDULES = ("linear", "scaled_linear", "cosine", "sigmoid")
 SPACINGS = ("leading", "trailing", "linspace", "quadratic")
+DEFAULT_SPACING = "trailing"  # Lin et al. 2023: starts at t = T−1, the level x_T ~ N(0, I) is closest to
 
 
 def _check_num_train_steps(num_train_steps) -> int:
-    if isinstance(num_train_steps, bool) or not isinstance(num_train_steps, (int, np.integer)) or num_train_steps < 1:
-        raise ValueError(f"num_train_steps must be a positive integer, got {num_train_steps!r}")
-    return int(num_train_steps)
+    return check_int("num_train_steps", num_train_steps, 1)
 
 
 def beta_schedule(name: str, num_train_steps: int, *, beta_start: float = 1e-4, beta_end: float = 0.02,
@@ -53,7 +54,7 @@ def beta_schedule(name: str, num_train_steps: int, *, beta_start: float = 1e-4, 
         z = np.linspace(-6, 6, T)
         betas = 1 / (1 + np.exp(-z)) * (beta_end - beta_start) + beta_start
     else:
-        raise ValueError(f"unknown beta schedule {name!r}; choose one of {', '.join(BETA_SCHEDULES)}")
+        check_choice("name", name, BETA_SCHEDULES, what="beta schedule")
     return betas.astype(np.float64)
 
 
@@ -111,9 +112,11 @@ def alpha_bar_from_sigma(sigma):
     return 1.0 / (1.0 + np.asarray(sigma, dtype=np.float64) ** 2)
 
 
-def timesteps(num_train_steps: int, num_steps: int, spacing: str = "leading", steps_offset: int = 0) -> np.ndarray:
+def timesteps(num_train_steps: int, num_steps: int, spacing: str = DEFAULT_SPACING, steps_offset: int = 0
+              ) -> np.ndarray:
     """The sampling sequence τ as a strictly descending int64 array of length ``num_steps``.
 
+    The default ``"trailing"`` starts at t = T−1 (Lin et al. 2023), the level x_T ~ N(0, I) matches best.
     ``"leading"``, ``"trailing"``, ``"linspace"`` equal diffusers' ``DDIMScheduler.set_timesteps``
     (Lin et al. 2023, Table 2); ``steps_offset`` shifts ``"leading"`` only, as there. For some
     (T, S) diffusers' "trailing" appends a spurious −1 (S+1 values); here it is always S values.
@@ -122,9 +125,7 @@ def timesteps(num_train_steps: int, num_steps: int, spacing: str = "leading", st
     official loop would spend a model call on a zero-length step.
     """
     T = _check_num_train_steps(num_train_steps)
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or not 1 <= num_steps <= T:
-        raise ValueError(f"num_steps must be an integer in [1, {T}] (num_train_steps), got {num_steps!r}")
-    S = int(num_steps)
+    S = check_int("num_steps", num_steps, 1, T, hint="(num_train_steps)")
     if spacing == "leading":
         ratio = T // S
         ts = (np.arange(S) * ratio).round()[::-1] + steps_offset
@@ -139,7 +140,7 @@ def timesteps(num_train_steps: int, num_steps: int, spacing: str = "leading", st
         ts = np.maximum.accumulate(q - np.arange(S)) + np.arange(S)  # q_i, or previous + 1 if that is larger
         ts = ts[::-1]
     else:
-        raise ValueError(f"unknown timestep spacing {spacing!r}; choose one of {', '.join(SPACINGS)}")
+        check_choice("spacing", spacing, SPACINGS, what="timestep spacing")
     return check_timesteps(ts.astype(np.int64), T)
 
 
@@ -153,7 +154,8 @@ def check_timesteps(timesteps, num_train_steps: int) -> np.ndarray:
         raise ValueError("timesteps must be integers")
     ts = ts.astype(np.int64)
     if np.any(np.diff(ts) >= 0):
-        raise ValueError(f"timesteps must be strictly descending (sample from high noise to low), got {ts.tolist()[:8]}...")
+        raise ValueError("timesteps must be strictly descending (sample from high noise to low), "
+                         f"got {ts.tolist()[:8]}...")
     if ts[0] >= T or ts[-1] < 0:
         raise ValueError(f"timesteps must lie in [0, {T - 1}], got range [{ts[-1]}, {ts[0]}]")
     return ts

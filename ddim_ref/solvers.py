@@ -26,15 +26,15 @@ the ODE when x0̂ is constant over the step. Both solvers below are that very st
   A step whose target level has no timestep of its own (the last, onto ``final_alpha_bar``)
   stays Euler. NFE = 2S − 1.
 
-Written with arithmetic only, so NumPy arrays and torch tensors both work; the signature
-follows :func:`ddim_ref.sample`.
+Written with arithmetic only, so NumPy arrays and torch tensors both work. Each is one loop over a
+:class:`~ddim_ref.samplers.Run` and one registry line: both follow the sampler contract of
+:mod:`ddim_ref.samplers` and are in ``ddim_ref.SAMPLERS``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .parametrization import check_prediction_type, predict_x0_eps
-from .samplers import _run, noise_levels
+from .samplers import SAMPLERS
 from .steps import ddim_step
 
 SOLVERS = ("dpm_solver_2m", "heun")
@@ -47,72 +47,60 @@ def half_log_snr(alpha_bar):
         return 0.5 * (np.log(ab) - np.log1p(-ab))
 
 
-def dpm_solver_2m_process(model, x_T, alpha_bars, timesteps, final_alpha_bar=1.0, prediction_type="epsilon",
-                          callback=None):
-    """Yield ``(x_prev, x0_hat)`` per step of DPM-Solver++(2M) (Lu et al. 2022, Alg. 2); x0_hat is the model's."""
-    check_prediction_type(prediction_type)
-    ts, levels = noise_levels(alpha_bars, timesteps, final_alpha_bar)
-    lam = half_log_snr(levels)
+def dpm_solver_2m_x0(x0_hat, x0_before, h, h_before):
+    """D_i = x0̂_i + h_i / (2 h_{i−1}) (x0̂_i − x0̂_{i−1})  (Lu et al. 2022, Algorithm 2)."""
+    return x0_hat + float(h / (2 * h_before)) * (x0_hat - x0_before)
+
+
+def heun_eps(eps_hat, eps_next):
+    """ε̄_i = (ε̂(x_i, τ_i) + ε̂(x̃_{i+1}, τ_{i+1})) / 2, the mean slope of Heun's step (Karras et al. 2022, Alg. 1)."""
+    return (eps_hat + eps_next) / 2
+
+
+def dpm_solver_2m_steps(model, x, run):
+    """DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2): the DDIM step with x0̂ extrapolated linearly in λ; NFE = S.
+
+    The first step (no history) and a last step onto ᾱ = 1 (h = ∞) are plain DDIM. Thresholding and
+    clipping act on each model x0̂ before the extrapolation, as in diffusers.
+    """
+    lam = half_log_snr(run.levels)
     h = lam[1:] - lam[:-1]
-    x, x0_before = x_T, None
-    for i, t in enumerate(ts):
-        x0_hat, _ = predict_x0_eps(x, model(x, int(t)), float(levels[i]), prediction_type)
-        d = x0_hat
-        if x0_before is not None and np.isfinite(h[i]):
-            d = x0_hat + float(h[i] / (2 * h[i - 1])) * (x0_hat - x0_before)  # (2M); h[i-1] = ∞ gives 0
-        x, _ = ddim_step(x, d, float(levels[i]), float(levels[i + 1]), eta=0.0, prediction_type="sample")
+    x0_before = None
+    for i, t in enumerate(run.timesteps):
+        x0_hat, _ = run.predict(x, model(x, t), i)
+        first_order = x0_before is None or not np.isfinite(h[i])
+        d = x0_hat if first_order else dpm_solver_2m_x0(x0_hat, x0_before, h[i], h[i - 1])
+        x_prev, _ = ddim_step(x, d, *run.levels_at(i), prediction_type="sample")
         x0_before = x0_hat
-        if callback is not None:
-            callback({"i": i, "t": int(t), "x": x, "x0_hat": x0_hat})
-        yield x, x0_hat
+        x = yield run.record(i, x_prev, x0_hat)
 
 
-def heun_process(model, x_T, alpha_bars, timesteps, final_alpha_bar=1.0, prediction_type="epsilon", callback=None):
-    """Yield ``(x_prev, x0_hat)`` per step of Heun's method in σ (Karras et al. 2022, Alg. 1)."""
-    check_prediction_type(prediction_type)
-    ts, levels = noise_levels(alpha_bars, timesteps, final_alpha_bar)
-    if levels[0] <= 0:
+def heun_steps(model, x, run):
+    """Heun's method in σ on the DDIM ODE (Karras et al. 2022, Algorithm 1); NFE = 2S − 1.
+
+    A step whose target level has no timestep of its own (the last, onto ``final_alpha_bar``) stays Euler (DDIM).
+    """
+    if run.levels[0] <= 0:
         raise ValueError("heun integrates in sigma = sqrt(1 - alpha_bar)/sqrt(alpha_bar), infinite at alpha_bar = 0 "
                          "(zero terminal SNR): start below the top timestep or use dpm_solver_2m")
-    x = x_T
-    for i, t in enumerate(ts):
-        ab_t, ab_prev = float(levels[i]), float(levels[i + 1])
-        x0_hat, eps_hat = predict_x0_eps(x, model(x, int(t)), ab_t, prediction_type)
-        x_euler, _ = ddim_step(x, eps_hat, ab_t, ab_prev, eta=0.0)  # Euler in σ = DDIM
-        if i + 1 < len(ts):
-            _, eps_next = predict_x0_eps(x_euler, model(x_euler, int(ts[i + 1])), ab_prev, prediction_type)
-            x, _ = ddim_step(x, (eps_hat + eps_next) / 2, ab_t, ab_prev, eta=0.0)  # (Heun)
-        else:
-            x = x_euler
-        if callback is not None:
-            callback({"i": i, "t": int(t), "x": x, "x0_hat": x0_hat})
-        yield x, x0_hat
+    S = len(run.timesteps)
+    for i, t in enumerate(run.timesteps):
+        x0_hat, eps_hat = run.predict(x, model(x, t), i)
+        x_prev, _ = ddim_step(x, eps_hat, *run.levels_at(i))  # Euler in σ = DDIM
+        if i + 1 < S:
+            _, eps_next = run.predict(x_prev, model(x_prev, run.timesteps[i + 1]), i + 1)
+            x_prev, _ = ddim_step(x, heun_eps(eps_hat, eps_next), *run.levels_at(i))
+        x = yield run.record(i, x_prev, x0_hat)
 
 
-def dpm_solver_2m(model, x_T, alpha_bars, timesteps, final_alpha_bar=1.0, return_trajectory=False,
-                  prediction_type="epsilon", *, callback=None):
-    """DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2) over τ: x_T → x_0 with S model calls.
-
-    Returns x_0, or a :class:`~ddim_ref.samplers.Trajectory` (x0_hat = the model's own) with ``return_trajectory``.
-    """
-    states = dpm_solver_2m_process(model, x_T, alpha_bars, timesteps, final_alpha_bar, prediction_type, callback)
-    _, levels = noise_levels(alpha_bars, timesteps, final_alpha_bar)
-    return _run(states, x_T, levels, timesteps, return_trajectory)
-
-
-def heun(model, x_T, alpha_bars, timesteps, final_alpha_bar=1.0, return_trajectory=False, prediction_type="epsilon",
-         *, callback=None):
-    """Heun's method in σ on the DDIM ODE (Karras et al. 2022, Algorithm 1) over τ: 2S − 1 model calls."""
-    states = heun_process(model, x_T, alpha_bars, timesteps, final_alpha_bar, prediction_type, callback)
-    _, levels = noise_levels(alpha_bars, timesteps, final_alpha_bar)
-    return _run(states, x_T, levels, timesteps, return_trajectory)
+dpm_solver_2m = SAMPLERS.register("dpm_solver_2m", dpm_solver_2m_steps, multistep=True)
+heun = SAMPLERS.register("heun", heun_steps, nfe=lambda num_steps: 2 * num_steps - 1)
 
 
 def nfe(solver: str, num_steps: int) -> int:
-    """Model calls a sampler spends on S steps: S for DDIM, DDPM and 2M; 2S − 1 for Heun."""
-    if solver not in SOLVERS + ("ddim", "ddpm"):
-        raise ValueError(f"unknown solver {solver!r}; choose one of ddim, ddpm, {', '.join(SOLVERS)}")
-    return 2 * num_steps - 1 if solver == "heun" else num_steps
+    """Model calls a registered sampler spends on S steps: S for DDIM, DDPM and 2M; 2S − 1 for Heun."""
+    return SAMPLERS[solver].nfe(num_steps)
 
 
-__all__ = ["dpm_solver_2m", "heun", "dpm_solver_2m_process", "heun_process", "half_log_snr", "nfe", "SOLVERS"]
+__all__ = ["dpm_solver_2m", "heun", "dpm_solver_2m_steps", "heun_steps", "dpm_solver_2m_x0", "heun_eps",
+           "half_log_snr", "nfe", "SOLVERS"]

@@ -18,6 +18,7 @@ import math
 from numbers import Real
 
 from ._backend import quantile_per_sample, standard_normal
+from ._checks import check_choice, check_number
 from .parametrization import eps_from_x0, predict_x0_eps
 
 VARIANCES = ("small", "large")
@@ -35,7 +36,7 @@ def _check_levels(alpha_bar_t, alpha_bar_prev, stochastic: bool):
     lo_t, hi_t = _float_range(alpha_bar_t)
     lo_p, hi_p = _float_range(alpha_bar_prev)
     for name, lo, hi in (("alpha_bar_t", lo_t, hi_t), ("alpha_bar_prev", lo_p, hi_p)):
-        if not (0 <= lo and hi <= 1) or math.isnan(lo) or math.isnan(hi):
+        if not (lo >= 0 and hi <= 1) or math.isnan(lo) or math.isnan(hi):
             raise ValueError(f"{name} must lie in [0, 1] (alpha_bar = 0 only with v- or x0-prediction), got {lo}..{hi}")
     if lo_p <= 0:
         raise ValueError("alpha_bar_prev must be > 0: a step cannot land on pure noise")
@@ -53,14 +54,13 @@ def _check_shapes(x_t, model_output, noise=None):
         raise ValueError(f"noise shape {tuple(noise.shape)} does not match x_t shape {tuple(x_t.shape)}")
 
 
-def _check_eta(eta):
-    if not isinstance(eta, Real) or isinstance(eta, bool) or not math.isfinite(eta) or eta < 0:
-        raise ValueError(f"eta must be a finite number >= 0 (0 = DDIM, 1 = DDPM-like), got {eta!r}")
+def check_eta(eta) -> float:
+    """η as a float: finite and ≥ 0 (0 = DDIM, 1 = DDPM's posterior)."""
+    return check_number("eta", eta, 0, hint="(0 = DDIM, 1 = DDPM-like)")
 
 
 def _check_variance(variance):
-    if variance not in VARIANCES:
-        raise ValueError(f"unknown variance {variance!r}; choose 'small' (beta tilde) or 'large' (beta)")
+    check_choice("variance", variance, VARIANCES)
 
 
 def _nonneg(a):
@@ -105,9 +105,12 @@ def process_x0(x0_hat, clip=None, threshold=None, sample_max_value=1.0):
     return x0_hat.clip(lo, hi)
 
 
-def _predict(x_t, model_output, alpha_bar_t, prediction_type, clip, threshold, sample_max_value,
-             use_clipped_model_output):
-    """x0̂ and ε̂ from the model output, with x0̂ clipped or thresholded if asked."""
+def x0_eps_hat(x_t, model_output, alpha_bar_t, prediction_type="epsilon", clip=None, threshold=None,
+               sample_max_value=1.0, use_clipped_model_output=False):
+    """(x0̂, ε̂) a step uses: the model's prediction (Eq. 9), x0̂ clipped or thresholded if asked.
+
+    ``use_clipped_model_output`` recomputes ε̂ from the processed x0̂, so that x_t = √ᾱ x0̂ + √(1−ᾱ) ε̂ holds again.
+    """
     x0_hat, eps_hat = predict_x0_eps(x_t, model_output, alpha_bar_t, prediction_type)
     if clip is not None or threshold is not None:
         x0_hat = process_x0(x0_hat, clip, threshold, sample_max_value)
@@ -139,12 +142,12 @@ def ddim_step(x_t, model_output, alpha_bar_t, alpha_bar_prev, eta=0.0, noise=Non
     ``noise`` is z; it may be omitted when σ = 0, or drawn from ``rng``. ``clip``/``threshold``
     act on x0̂ as diffusers' ``clip_sample``/``thresholding`` do.
     """
-    _check_eta(eta)
+    check_eta(eta)
     stochastic = sigma_hat or eta > 0
     _check_levels(alpha_bar_t, alpha_bar_prev, stochastic)
     _check_shapes(x_t, model_output, noise)
-    x0_hat, eps_hat = _predict(x_t, model_output, alpha_bar_t, prediction_type, clip, threshold,
-                               sample_max_value, use_clipped_model_output)
+    x0_hat, eps_hat = x0_eps_hat(x_t, model_output, alpha_bar_t, prediction_type, clip, threshold,
+                                 sample_max_value, use_clipped_model_output)
     sigma = ddim_sigma(alpha_bar_t, alpha_bar_prev, 1.0 if sigma_hat else eta)
     dir_var = 1 - alpha_bar_prev - sigma**2
     if _float_range(dir_var)[0] < -1e-12:
@@ -187,7 +190,7 @@ def ddpm_step(x_t, model_output, alpha_bar_t, alpha_bar_prev, noise=None, varian
     _check_variance(variance)
     _check_levels(alpha_bar_t, alpha_bar_prev, stochastic=True)
     _check_shapes(x_t, model_output, noise)
-    x0_hat, _ = _predict(x_t, model_output, alpha_bar_t, prediction_type, clip, threshold, sample_max_value, False)
+    x0_hat, _ = x0_eps_hat(x_t, model_output, alpha_bar_t, prediction_type, clip, threshold, sample_max_value)
     x_prev = posterior_mean(x_t, x0_hat, alpha_bar_t, alpha_bar_prev)
     if _float_range(alpha_bar_prev)[0] < 1:
         var = posterior_variance(alpha_bar_t, alpha_bar_prev, variance)
@@ -196,4 +199,4 @@ def ddpm_step(x_t, model_output, alpha_bar_t, alpha_bar_prev, noise=None, varian
 
 
 __all__ = ["ddim_step", "ddim_sigma", "ddpm_step", "posterior_mean", "posterior_mean_eps", "posterior_variance",
-           "dynamic_threshold", "process_x0"]
+           "dynamic_threshold", "process_x0", "x0_eps_hat", "check_eta"]

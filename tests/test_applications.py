@@ -137,10 +137,10 @@ def test_denoise_enters_at_the_matching_level_and_reaches_the_gaussian_posterior
 # ---------------------------------------------------------------- validation
 @pytest.mark.parametrize("call, message", [
     (lambda: ap.slerp(np.ones((2, 3)), np.ones((2, 4)), 0.5), "does not match"),
-    (lambda: ap.slerp(np.ones((2, 3)), np.ones((2, 3)), 1.5), r"alpha must lie in \[0, 1\]"),
+    (lambda: ap.slerp(np.ones((2, 3)), np.ones((2, 3)), 1.5), r"alpha must be a finite number in \[0, 1\]"),
     (lambda: ap.slerp(np.zeros((2, 3)), np.ones((2, 3)), 0.5), "non-zero"),
-    (lambda: ap.truncate_timesteps([9, 5, 0], 0.0), r"strength must lie in \(0, 1\]"),
-    (lambda: ap.truncate_timesteps([9, 5, 0], 1.2), r"strength must lie in \(0, 1\]"),
+    (lambda: ap.truncate_timesteps([9, 5, 0], 0.0), r"strength must be a finite number in \(0, 1\]"),
+    (lambda: ap.truncate_timesteps([9, 5, 0], 1.2), r"strength must be a finite number in \(0, 1\]"),
     (lambda: ap.sdedit(None, np.ones((1, 2)), 0.5, ALPHA_BARS, [9, 0]), "rng"),
     (lambda: ap.inpaint(None, np.ones((4, 2)), np.ones(3), ALPHA_BARS, [9, 0], rng=np.random.default_rng(0)),
      "mask shape"),

@@ -13,8 +13,17 @@ import torch
 from diffusers import DDIMInverseScheduler, DDIMScheduler, DDPMScheduler
 from diffusers.schedulers.scheduling_ddim import rescale_zero_terminal_snr as diffusers_rescale
 
-from ddim_ref import (alpha_bars, beta_schedule, ddim_step, ddpm_step, invert, rescale_zero_terminal_snr, sample,
-                      sample_ddpm, timesteps)
+from ddim_ref import (
+    alpha_bars,
+    beta_schedule,
+    ddim_step,
+    ddpm_step,
+    invert,
+    rescale_zero_terminal_snr,
+    sample,
+    sample_ddpm,
+    timesteps,
+)
 
 SHAPE = (2, 3, 4, 2)
 SCHEDULES = {"linear": "linear", "scaled_linear": "scaled_linear", "squaredcos_cap_v2": "cosine",
@@ -287,3 +296,31 @@ def test_inversion_loop_equals_invert_eval_at_next(f64_scheduler, ring, as_torch
     ours = invert(model, x0, ab, timesteps(T, S, "leading"), initial_alpha_bar=1.0 if set_alpha_to_one else ab[0],
                   eval_at="next", prediction_type=prediction_type)
     conforms(ours, x.numpy())
+
+
+@pytest.mark.parametrize("prediction_type", ["epsilon", "sample", "v_prediction"])
+def test_invert_with_clip_equals_ddim_inverse_scheduler_with_clip_sample(f64_scheduler, ring, as_torch,
+                                                                         prediction_type, conforms):
+    """clip reaches invert as it reaches every sampler: diffusers' default clip_sample=True is reproduced."""
+    # set_alpha_to_one=False: x_0 sits at ᾱ_0 < 1, where diffusers' x0-prediction does not divide by √(1 − 1)
+    sched = f64_scheduler(DDIMInverseScheduler, clip_sample=True, prediction_type=prediction_type,
+                          set_alpha_to_one=False)
+    S, T = 20, 1000
+    sched.set_timesteps(S)
+    ab = sched.alphas_cumprod.numpy()
+    eps_model = ring.model(ab)
+
+    def model(x, t):
+        a = ab[t]
+        x0 = ring.x0_mean(x, a)
+        return {"epsilon": eps_model(x, t), "sample": x0,
+                "v_prediction": a**0.5 * eps_model(x, t) - (1 - a) ** 0.5 * x0}[prediction_type]
+
+    x0 = ring.sample(int(np.prod(SHAPE[:-1])), np.random.default_rng(1)).reshape(SHAPE)  # radius 2: clipping acts
+    x = _t(x0)
+    for t in sched.timesteps:
+        x = sched.step(as_torch(model)(x, t), t, x).prev_sample
+    common = dict(eval_at="next", prediction_type=prediction_type, final_alpha_bar=ab[0])
+    ours = invert(model, x0, ab, timesteps(T, S, "leading"), clip=1.0, **common)
+    conforms(ours, x.numpy())
+    assert not np.allclose(ours, invert(model, x0, ab, timesteps(T, S, "leading"), **common))  # clipping acted

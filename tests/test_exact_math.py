@@ -6,9 +6,27 @@ discretisation error, which these tests measure against closed forms.
 import numpy as np
 import pytest
 
-from ddim_ref import (alpha_bars, beta_schedule, ddim_step, ddpm_step, eps_from_v, eps_from_x0, invert, model_target,
-                      posterior_mean, posterior_mean_eps, posterior_variance, predict_x0_eps, q_sample, sample,
-                      sample_ddpm, timesteps, v_from_x0_eps, x0_from_eps, x0_from_v)
+from ddim_ref import (
+    alpha_bars,
+    beta_schedule,
+    ddim_step,
+    ddpm_step,
+    eps_from_v,
+    eps_from_x0,
+    invert,
+    model_target,
+    posterior_mean,
+    posterior_mean_eps,
+    posterior_variance,
+    predict_x0_eps,
+    q_sample,
+    sample,
+    sample_ddpm,
+    timesteps,
+    v_from_x0_eps,
+    x0_from_eps,
+    x0_from_v,
+)
 from ddim_ref.analytic import EmpiricalDenoiser, Gaussian, GaussianMixture, point_mass, probability_flow, toy_mixture
 
 AB = alpha_bars(beta_schedule("linear", 1000))
@@ -39,7 +57,7 @@ def test_point_mass_ddim_state_follows_the_flow_exactly():
     ts = timesteps(1000, 7, "linspace")
     traj = sample(point_mass(x0).model(AB), x_T, AB, ts, return_trajectory=True)
     eps = (x_T - AB[ts[0]] ** 0.5 * x0) / (1 - AB[ts[0]]) ** 0.5
-    for x, a in zip(traj.x, traj.alpha_bar):
+    for x, a in zip(traj.x, traj.alpha_bar, strict=True):
         np.testing.assert_allclose(x, q_sample(x0, a, eps), rtol=0, atol=1e-12)
 
 

@@ -1,4 +1,4 @@
-"""The checkers accept the solutions in notebooks/solutions/ and reject typical wrong answers with the right diagnosis."""
+"""The checkers accept the solutions in notebooks/solutions/ and reject typical wrong answers, rightly diagnosed."""
 import importlib
 import sys
 from pathlib import Path

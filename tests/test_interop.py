@@ -73,7 +73,7 @@ def test_ddim_config_samples_the_same(config, eta, ring, v_model, as_torch, repl
     rng = np.random.default_rng(0)
     x_T, noises = rng.standard_normal(SHAPE), rng.standard_normal((S,) + SHAPE)
     x = torch.from_numpy(x_T)
-    for t, z in zip(sched.timesteps, noises):
+    for t, z in zip(sched.timesteps, noises, strict=True):
         x = sched.step(as_torch(model)(x, t), t, x, eta=eta, variance_noise=torch.from_numpy(z)).prev_sample
 
     ours = cfg.sample(model, x_T, S, eta=eta, rng=replay(noises) if eta else None)

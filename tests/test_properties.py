@@ -3,13 +3,24 @@
 ``max_examples`` is modest so the file runs in seconds; ``derandomize`` keeps CI reproducible.
 """
 import math
+from itertools import pairwise
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ddim_ref import (BETA_SCHEDULES, PREDICTION_TYPES, SPACINGS, alpha_bars, beta_schedule, check_timesteps,
-                      ddim_step, ddpm_step, rescale_zero_terminal_snr, timesteps)
+from ddim_ref import (
+    BETA_SCHEDULES,
+    PREDICTION_TYPES,
+    SPACINGS,
+    alpha_bars,
+    beta_schedule,
+    check_timesteps,
+    ddim_step,
+    ddpm_step,
+    rescale_zero_terminal_snr,
+    timesteps,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 
@@ -32,7 +43,7 @@ def test_betas_in_0_1_and_alpha_bar_strictly_decreasing(args):
     assert b.shape == (T,) and b.dtype == np.float64
     assert np.all((b > 0) & (b < 1))
     ab = alpha_bars(b)
-    assert 0 < ab[-1] and ab[0] < 1 and np.all(np.diff(ab) < 0)
+    assert ab[-1] > 0 and ab[0] < 1 and np.all(np.diff(ab) < 0)
 
 
 @SETTINGS
@@ -72,7 +83,7 @@ def test_quadratic_covers_every_step_count_up_to_T(T, extra):
     """With S up to T the quadratic rule repeats timesteps; the repaired sequence is still valid."""
     S = max(1, T - extra % T)
     ts = timesteps(T, S, "quadratic")
-    assert len(ts) == S and np.all(np.diff(ts) < 0) and 0 <= ts[-1] and ts[0] < T
+    assert len(ts) == S and np.all(np.diff(ts) < 0) and ts[-1] >= 0 and ts[0] < T
     if S == T:
         np.testing.assert_array_equal(ts, np.arange(T)[::-1])
 
@@ -80,7 +91,7 @@ def test_quadratic_covers_every_step_count_up_to_T(T, extra):
 @SETTINGS
 @given(st.lists(st.integers(-3, 1003), min_size=0, max_size=8))
 def test_custom_sequences_are_accepted_exactly_when_valid(ts):
-    valid = len(ts) > 0 and all(a > b for a, b in zip(ts, ts[1:])) and 0 <= min(ts) and max(ts) < 1000
+    valid = len(ts) > 0 and all(a > b for a, b in pairwise(ts)) and min(ts) >= 0 and max(ts) < 1000
     try:
         out = check_timesteps(ts, 1000)
     except ValueError:

@@ -4,8 +4,18 @@ import math
 import numpy as np
 import pytest
 
-from ddim_ref import (BETA_SCHEDULES, alpha_bar_from_sigma, alpha_bars, beta_schedule, betas_from_alpha_bars,
-                      log_snr, rescale_zero_terminal_snr, sigma_from_alpha_bar, snr, timesteps)
+from ddim_ref import (
+    BETA_SCHEDULES,
+    alpha_bar_from_sigma,
+    alpha_bars,
+    beta_schedule,
+    betas_from_alpha_bars,
+    log_snr,
+    rescale_zero_terminal_snr,
+    sigma_from_alpha_bar,
+    snr,
+    timesteps,
+)
 
 
 def test_linear_and_scaled_linear_hit_their_endpoints():

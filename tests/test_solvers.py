@@ -84,6 +84,28 @@ def test_2m_matches_diffusers(S, spacing):
     np.testing.assert_allclose(solvers.dpm_solver_2m(model, X_T[:8], ab, ts), x.numpy(), atol=5e-6)
 
 
+def test_2m_thresholding_matches_diffusers():
+    """threshold reaches DPM-Solver++(2M) as in diffusers: each model x0̂ is thresholded before the extrapolation."""
+    torch = pytest.importorskip("torch")
+    diffusers = pytest.importorskip("diffusers")
+    sch = diffusers.DPMSolverMultistepScheduler(num_train_timesteps=1000, beta_schedule="linear", solver_order=2,
+                                                algorithm_type="dpmsolver++", final_sigmas_type="zero",
+                                                lower_order_final=True, thresholding=True,
+                                                dynamic_thresholding_ratio=0.9, sample_max_value=1.5)
+    ts = dr.timesteps(1000, 10)
+    sch.set_timesteps(timesteps=ts.tolist())
+    ab = sch.alphas_cumprod.double().numpy()
+    ring = dr.analytic.toy_mixture("ring")  # radius 2: thresholding acts
+    model = ring.model(ab)
+    x_T = X_T[:8, None, :]  # (B, C, 2): diffusers' thresholding wants a channel axis
+    x = torch.tensor(x_T)
+    for t in sch.timesteps:
+        x = sch.step(torch.tensor(model(x.numpy(), int(t))), t, x).prev_sample
+    ours = solvers.dpm_solver_2m(model, x_T, ab, ts, threshold=0.9, sample_max_value=1.5)
+    np.testing.assert_allclose(ours, x.numpy(), atol=5e-6)
+    assert np.abs(ours - solvers.dpm_solver_2m(model, x_T, ab, ts)).max() > 1e-2  # thresholding acted
+
+
 def test_v_prediction_gives_the_same_path():
     ts = dr.timesteps(1000, 10, "trailing")
     eps_model = GAUSS.model(AB)

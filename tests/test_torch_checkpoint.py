@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from ddim_ref.cli import main  # noqa: E402
 from ddim_ref.torch.checkpoint import FORMAT, load_checkpoint, save_checkpoint  # noqa: E402
 from ddim_ref.torch.ddim import DDIM  # noqa: E402
-from ddim_ref.torch.unet import MLP, UNet, MLPConfig, UNetConfig  # noqa: E402
+from ddim_ref.torch.unet import MLP, MLPConfig, UNet, UNetConfig  # noqa: E402
 
 torch.set_num_threads(1)
 CONFIG = {"schedule": {"name": "linear", "T": 100, "beta_start": 1e-4, "beta_end": 0.02}, "prediction_type": "epsilon"}
@@ -123,12 +123,17 @@ def test_sample_command_refuses_bad_checkpoints_in_one_line(tmp_path, capsys, co
 def test_sample_command_refuses_bad_numbers_in_one_line(tmp_path, capsys, argv):
     code = main(["sample", *argv, "--out", str(tmp_path / "x.png")])
     err = capsys.readouterr().err
-    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error: --")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error: ") and argv[0] in err
     assert not (tmp_path / "x.png").exists()
 
 
-@pytest.mark.parametrize("sampler", ["ddim", "ddpm"])
-def test_sample_command_writes_a_grid_from_the_shipped_checkpoint(tmp_path, capsys, sampler):
+@pytest.mark.parametrize("sampler, options", [("ddim", ["--eta", "0.5"]), ("ddpm", []), ("heun", [])])
+def test_sample_command_writes_a_grid_from_the_shipped_checkpoint(tmp_path, capsys, sampler, options):
     out = tmp_path / "grid.png"
-    assert main(["sample", "--sampler", sampler, "--steps", "3", "--eta", "0.5", "--num", "6", "--out", str(out)]) == 0
+    assert main(["sample", "--sampler", sampler, "--steps", "3", *options, "--num", "6", "--out", str(out)]) == 0
     assert out.stat().st_size > 0 and f"6 samples, {sampler} S=3" in capsys.readouterr().out
+
+
+def test_sample_command_refuses_eta_for_a_sampler_without_one(tmp_path, capsys):
+    code = main(["sample", "--sampler", "ddpm", "--eta", "0.5", "--out", str(tmp_path / "x.png")])
+    assert code == 2 and "--eta applies to" in capsys.readouterr().err and not (tmp_path / "x.png").exists()

@@ -1,4 +1,6 @@
 """The digits FD metric: exact math for the Fréchet distance, and the shipped classifier's behaviour."""
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -67,7 +69,7 @@ def test_fd_grows_with_added_noise(data, net, test_feats):
     x = data["x_train"][:256]
     fds = [metrics.frechet_distance(metrics.features(x + s * rng.standard_normal(x.shape), net), test_feats)
            for s in (0.0, 0.1, 0.2, 0.4)]
-    assert all(lo < hi for lo, hi in zip(fds, fds[1:])), fds
+    assert all(lo < hi for lo, hi in pairwise(fds)), fds
 
 
 def test_floor_is_small_next_to_uniform_noise(data, net, test_feats):

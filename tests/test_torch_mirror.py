@@ -148,7 +148,7 @@ def test_trajectories_match_state_by_state():
                       rng=torch.Generator().manual_seed(5), return_trajectory=True)
     ref = dr.sample(np_model, x, ALPHA_BARS, tau, eta=1.0, rng=SameNoise(5, torch.float64), return_trajectory=True)
     assert got.x.shape == ref.x.shape == (11, 2, 1, 8, 8)
-    for a, b in zip(got.x[1:], ref.x[1:]):
+    for a, b in zip(got.x[1:], ref.x[1:], strict=True):
         assert rel_err(a, b) <= 1e-12
     assert rel_err(got.x0_hat, ref.x0_hat) <= 1e-12 and np.array_equal(got.alpha_bar, ref.alpha_bar)
 

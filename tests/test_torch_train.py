@@ -10,7 +10,7 @@ import ddim_ref as dr  # noqa: E402
 from ddim_ref.cli import main as cli_main  # noqa: E402
 from ddim_ref.torch.checkpoint import load_checkpoint, read_checkpoint  # noqa: E402
 from ddim_ref.torch.train import TrainConfig, ema_warmup_avg_fn, lr_factor, train  # noqa: E402
-from ddim_ref.torch.unet import MLP, UNet, MLPConfig, UNetConfig, count_parameters  # noqa: E402
+from ddim_ref.torch.unet import MLP, MLPConfig, UNet, UNetConfig, count_parameters  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -62,7 +62,7 @@ def test_resume_continues_bitwise(tmp_path, kw):
     assert read_checkpoint(f"{cfg.out}/ckpt.pt")["train_state"]["step"] == cfg.steps // 2
     resumed, resumed_ema = train(cfg, resume=True)
     for a, b in [(straight, resumed), (straight_ema, resumed_ema)]:
-        for (name, p), q in zip(a.state_dict().items(), b.state_dict().values()):
+        for (name, p), q in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
             assert torch.equal(p, q), name
     a, b = (read_checkpoint(f"{d}/ckpt.pt")["train_state"]["optimizer"]["state"] for d in (tmp_path / "a/run", cfg.out))
     assert all(torch.equal(a[k]["exp_avg_sq"], b[k]["exp_avg_sq"]) for k in a)

@@ -2,8 +2,20 @@
 import numpy as np
 import pytest
 
-from ddim_ref import (alpha_bars, beta_schedule, check_timesteps, ddim_step, ddpm_step, dynamic_threshold, invert,
-                      predict_x0_eps, rescale_zero_terminal_snr, sample, sample_ddpm, timesteps)
+from ddim_ref import (
+    alpha_bars,
+    beta_schedule,
+    check_timesteps,
+    ddim_step,
+    ddpm_step,
+    dynamic_threshold,
+    invert,
+    predict_x0_eps,
+    rescale_zero_terminal_snr,
+    sample,
+    sample_ddpm,
+    timesteps,
+)
 from ddim_ref.analytic import GaussianMixture, toy_mixture
 from ddim_ref.schedules import check_betas
 
@@ -23,7 +35,8 @@ def _model(x, t):
     (lambda: ddpm_step(X, X, 0.5, 0.9, noise=X, variance="fixed_small"), "unknown variance 'fixed_small'"),
     (lambda: sample_ddpm(_model, X, AB, rng=np.random.default_rng(0), variance="big"), "unknown variance"),
     (lambda: toy_mixture("moons"), "unknown toy mixture 'moons'"),
-    (lambda: invert(_model, X, AB, timesteps(1000, 5), eval_at="previous"), "eval_at must be 'current' or 'next'"),
+    (lambda: invert(_model, X, AB, timesteps(1000, 5), eval_at="previous"),
+     "unknown eval_at 'previous'; choose one of current, next"),
 ])
 def test_unknown_names_raise_and_list_the_choices(call, match):
     with pytest.raises(ValueError, match=match):

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from ..schedules import beta_schedule
-from .unet import MLP, UNet, MLPConfig, UNetConfig
+from .unet import MLP, MLPConfig, UNet, UNetConfig
 
 FORMAT = "ddim_ref.checkpoint/1"
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "data" / "digits16_unet.pt"

@@ -1,10 +1,11 @@
 """The torch mirror of the reference: the same functions, run on tensors.
 
 Nothing here re-derives an equation. ``ddim_step``/``ddpm_step`` *are* the NumPy reference's
-functions (written with arithmetic, ``** 0.5`` and ``.clip`` only, they take tensors as they are);
-``sample``/``sample_ddpm``/``invert`` call the reference loops of ``ddim_ref.samplers`` and only
-translate a ``torch.Generator`` into the ``rng.standard_normal(like)`` the loops draw noise with.
-Schedules stay float64 NumPy (ᾱ, the DDIM paper's α); each step receives python floats.
+functions (written with arithmetic, ``** 0.5`` and ``.clip`` only, they take tensors as they are),
+and so are the loops ``sample``/``sample_ddpm``/``invert`` and every other registered sampler
+(``ddim_ref.SAMPLERS``): their ``rng`` may be a ``torch.Generator``, which draws the noise on its
+own device in the tensors' dtype. Schedules stay float64 NumPy (ᾱ, the DDIM paper's α); each
+step receives python floats.
 
 ``DDIM`` packages a network and its schedule as an ``nn.Module`` whose ``forward`` samples.
 """
@@ -14,27 +15,23 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import samplers as _reference
+from ..samplers import SAMPLERS, invert, sample, sample_ddpm  # the reference loops themselves
+from ..schedules import DEFAULT_SPACING, beta_schedule, timesteps
 from ..schedules import alpha_bars as _alpha_bars
-from ..schedules import beta_schedule, timesteps
 from ..steps import ddim_step, ddpm_step  # the reference functions themselves: they run on tensors
 
 __all__ = ["TorchNoise", "as_model", "ddim_step", "ddpm_step", "sample", "sample_ddpm", "invert", "DDIM"]
 
 
 class TorchNoise:
-    """A ``torch.Generator`` behind the one method the reference loops call: ``standard_normal(like)``."""
+    """A ``torch.Generator`` behind ``standard_normal(like)``; the loops also take the generator itself."""
 
     def __init__(self, generator: torch.Generator):
         self.generator = generator
 
     def standard_normal(self, like: torch.Tensor) -> torch.Tensor:
-        return torch.randn(like.shape, generator=self.generator, dtype=like.dtype, device=like.device)
-
-
-def _rng(rng):
-    """A torch.Generator becomes a TorchNoise; None and ready adapters pass through."""
-    return TorchNoise(rng) if isinstance(rng, torch.Generator) else rng
+        return torch.randn(like.shape, generator=self.generator, dtype=like.dtype,
+                           device=self.generator.device).to(like.device)
 
 
 def as_model(network: nn.Module):
@@ -45,21 +42,6 @@ def as_model(network: nn.Module):
         return network(x_t, torch.full((x_t.shape[0],), int(t), dtype=torch.long, device=x_t.device))
 
     return model
-
-
-def sample(model, x_T, alpha_bars, timesteps, eta=0.0, rng=None, **kwargs):
-    """DDIM sampling (Song et al. 2021, Eq. 12) on tensors; ``rng`` is a ``torch.Generator``. See ``ddim_ref.sample``."""
-    return _reference.sample(model, x_T, alpha_bars, timesteps, eta, _rng(rng), **kwargs)
-
-
-def sample_ddpm(model, x_T, alpha_bars, timesteps=None, rng=None, **kwargs):
-    """Ancestral sampling (DDPM Algorithm 2) on tensors; ``rng`` is a ``torch.Generator``. See ``ddim_ref.sample_ddpm``."""
-    return _reference.sample_ddpm(model, x_T, alpha_bars, timesteps, _rng(rng), **kwargs)
-
-
-def invert(model, x_0, alpha_bars, timesteps, **kwargs):
-    """DDIM inversion x_0 → x_T (Song et al. 2021, Sec. 4.3) on tensors. See ``ddim_ref.invert``."""
-    return _reference.invert(model, x_0, alpha_bars, timesteps, **kwargs)
 
 
 class DDIM(nn.Module):
@@ -83,22 +65,37 @@ class DDIM(nn.Module):
         self.T = len(betas)
         self.prediction_type = prediction_type
 
-    @torch.no_grad()
-    def forward(self, x_T, eta=0.0, num_steps=None, spacing="trailing", generator=None, **kwargs):
-        """DDIM from x_T over ``num_steps`` (all T if None) timesteps spaced by ``spacing``."""
-        tau = timesteps(self.T, self.T if num_steps is None else num_steps, spacing)
-        return sample(as_model(self.network), x_T, self.alpha_bars, tau, eta, generator,
-                      prediction_type=self.prediction_type, **kwargs)
+    @property
+    def sample_shape(self) -> tuple:
+        """Shape of one sample: (C, H, W) for the U-Net, (dim,) for the MLP."""
+        config = self.network.config
+        return (config.dim,) if hasattr(config, "dim") else (config.in_channels, config.image_size, config.image_size)
+
+    @property
+    def model(self):
+        """The network as ``model(x_t, t)`` for any reference sampler."""
+        return as_model(self.network)
+
+    def timesteps(self, num_steps=None, spacing=DEFAULT_SPACING):
+        """τ over ``num_steps`` (all T if None) spaced by ``spacing``."""
+        return timesteps(self.T, self.T if num_steps is None else num_steps, spacing)
 
     @torch.no_grad()
-    def sample_ddpm(self, x_T, num_steps=None, spacing="trailing", generator=None, **kwargs):
+    def sample(self, x_T, sampler="ddim", num_steps=None, spacing=DEFAULT_SPACING, generator=None, **kwargs):
+        """Any registered sampler by name, over ``num_steps`` timesteps; ``kwargs`` are the contract's and its own."""
+        return SAMPLERS[sampler](self.model, x_T, self.alpha_bars, self.timesteps(num_steps, spacing), rng=generator,
+                                 prediction_type=self.prediction_type, **kwargs)
+
+    def forward(self, x_T, eta=0.0, num_steps=None, spacing=DEFAULT_SPACING, generator=None, **kwargs):
+        """DDIM from x_T over ``num_steps`` (all T if None) timesteps spaced by ``spacing``."""
+        return self.sample(x_T, "ddim", num_steps, spacing, generator, eta=eta, **kwargs)
+
+    def sample_ddpm(self, x_T, num_steps=None, spacing=DEFAULT_SPACING, generator=None, **kwargs):
         """Ancestral sampling (DDPM Algorithm 2) over ``num_steps`` timesteps (all T if None)."""
-        tau = timesteps(self.T, self.T if num_steps is None else num_steps, spacing)
-        return sample_ddpm(as_model(self.network), x_T, self.alpha_bars, tau, generator,
-                           prediction_type=self.prediction_type, **kwargs)
+        return self.sample(x_T, "ddpm", num_steps, spacing, generator, **kwargs)
 
     @classmethod
-    def from_checkpoint(cls, path=None, map_location="cpu") -> "DDIM":
+    def from_checkpoint(cls, path=None, map_location="cpu") -> DDIM:
         """Load a checkpoint (the shipped digits model by default) ready to sample, in eval mode."""
         from .checkpoint import SHIPPED_CHECKPOINT, load_checkpoint, schedule_betas
 

@@ -16,17 +16,18 @@ unseen by the test split would score ≈ floor. At n = 256 one draw of (2) scatt
 a single FD of n samples scatters as much. Images are in the data set's range [0, 1], shape
 (N, 1, 16, 16).
 
-    python -m ddim_ref.torch.metrics train-classifier   # retrains data/digits_classifier.pt (≈ 12 s CPU)
-    python -m ddim_ref.torch.metrics evaluate-data      # test accuracy and the FD floor
+    python -m ddim_ref classifier              # test accuracy and the FD floor of the shipped classifier
+    python -m ddim_ref classifier --retrain    # retrains data/digits_classifier.pt (≈ 12 s CPU)
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+
+from ..metrics import to_images  # noqa: F401  (re-exported: samples in [−1, 1] → the classifier's [0, 1])
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DIGITS_PATH = DATA_DIR / "digits16.npz"
@@ -92,11 +93,6 @@ def load_classifier(path=CLASSIFIER_PATH) -> DigitsClassifier:
     net = DigitsClassifier()
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return net.eval()
-
-
-def to_images(x):
-    """Samples in the trainer's range [−1, 1] → the data set's [0, 1] (clipped), as the classifier expects."""
-    return ((x + 1) / 2).clip(0, 1)
 
 
 def _as_images(images) -> torch.Tensor:
@@ -183,29 +179,3 @@ def evaluate(samples, n: int | None = None, seed: int = 0, classifier=None, floo
     floor = fd_floor(n, seed, net, data, floor_repeats)
     return {"n": n, "fd": fd, "fd_floor": floor, "fd_ratio": fd / floor,
             "confidence": float(probs.max(1).mean())}
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ddim_ref.torch.metrics", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train-classifier", help="train the digits classifier and save its state dict")
-    p.add_argument("--out", type=Path, default=CLASSIFIER_PATH)
-    p.add_argument("--seed", type=int, default=0)
-    p = sub.add_parser("evaluate-data", help="test accuracy and the FD floor of the shipped classifier")
-    p.add_argument("--n", type=int, default=256)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    if args.command == "train-classifier":
-        net = train_classifier(seed=args.seed)
-        tmp = args.out.with_suffix(".tmp")
-        torch.save(net.state_dict(), tmp)
-        tmp.replace(args.out)
-        print(f"wrote {args.out}; test accuracy {accuracy(net):.4f}")
-    else:
-        net = load_classifier()
-        print(f"test accuracy {accuracy(net):.4f}; FD floor at n={args.n}: {fd_floor(args.n, classifier=net):.3f}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -21,11 +21,10 @@ process with N·b.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -34,62 +33,70 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel
 
+from .._checks import check_choice, check_int, check_number
 from ..analytic import TOY_MIXTURES, toy_mixture
 from ..parametrization import PREDICTION_TYPES, model_target, q_sample
 from ..schedules import BETA_SCHEDULES, alpha_bars, beta_schedule
 from .checkpoint import read_checkpoint, save_checkpoint
-from .unet import MLP, UNet, MLPConfig, UNetConfig
+from .unet import MLP, MLPConfig, UNet, UNetConfig
 
 DIGITS = Path(__file__).resolve().parents[2] / "data" / "digits16.npz"
 
 
+def _option(default, help_, lo=None, hi=None, choices=None):
+    """A TrainConfig field with its one-phrase help and its allowed range (read by the CLI and checked here)."""
+    return field(default=default, metadata={"help": help_, "lo": lo, "hi": hi, "choices": choices})
+
+
 @dataclass
 class TrainConfig:
-    data: str = "digits"              # "digits" (data/digits16.npz in [−1, 1]) or "gmm:ring" etc. (2-D, MLP)
-    prediction_type: str = "epsilon"  # epsilon | sample | v_prediction
-    schedule: str = "linear"          # β schedule of the NumPy reference
-    T: int = 1000
-    beta_start: float = 1e-4
-    beta_end: float = 0.02
-    steps: int = 2400
-    batch_size: int = 32              # global batch, split evenly across DDP ranks
-    lr: float = 2e-3
-    warmup: int = 50                  # linear warmup steps, then decay to 0
-    decay: str = "cosine"             # cosine | linear
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    ema_max_decay: float = 0.999
-    base_channels: int = 16           # U-Net widths: base_channels × channel_mults
-    channel_mults: tuple = (1, 2, 4)
-    num_res_blocks: int = 1
-    mlp_hidden: int = 128             # MLP width for 2-D data
-    seed: int = 0
-    checkpoint_every: int = 200
-    out: str = "runs/digits"
-    threads: int = 2                  # CPU threads per process
-    amp: bool = True                  # bfloat16 autocast on CUDA (ignored on CPU)
-    progress: bool = True             # tqdm bar
+    """One training run; every field is a ``python -m ddim_ref train --field-name`` option."""
+
+    data: str = _option("digits", "training data: digits (data/digits16.npz) or gmm:NAME (2-D, trains the MLP)")
+    prediction_type: str = _option("epsilon", "what the network predicts", choices=PREDICTION_TYPES)
+    schedule: str = _option("linear", "beta schedule of the NumPy reference", choices=BETA_SCHEDULES)
+    T: int = _option(1000, "number of diffusion timesteps", 2, 100_000)
+    beta_start: float = _option(1e-4, "first beta of the schedule", 1e-8, 0.5)
+    beta_end: float = _option(0.02, "last beta of the schedule", 1e-8, 0.999)
+    steps: int = _option(2400, "optimizer steps", 1, 10_000_000)
+    batch_size: int = _option(32, "global batch, split evenly across DDP ranks", 1, 65_536)
+    lr: float = _option(2e-3, "peak learning rate of AdamW", 1e-8, 1.0)
+    warmup: int = _option(50, "linear warmup steps before the decay", 0, 10_000_000)
+    decay: str = _option("cosine", "learning-rate decay to 0 after the warmup", choices=("cosine", "linear"))
+    weight_decay: float = _option(0.0, "AdamW weight decay", 0.0, 1.0)
+    grad_clip: float = _option(1.0, "gradient-norm clipping threshold", 1e-6, 1e6)
+    ema_max_decay: float = _option(0.999, "largest EMA decay (the warmup ramps up to it)", 0.0, 0.99999)
+    base_channels: int = _option(16, "U-Net width of the first level", 8, 512)
+    channel_mults: tuple = _option((1, 2, 4), "U-Net width multipliers, one level each", 1, 16)
+    num_res_blocks: int = _option(1, "residual blocks per U-Net level", 1, 8)
+    mlp_hidden: int = _option(128, "MLP width for 2-D data", 1, 65_536)
+    seed: int = _option(0, "seed of the weights and of every batch", 0, 2**63 - 1)
+    checkpoint_every: int = _option(200, "steps between resumable checkpoints", 1, 10_000_000)
+    out: str = _option("runs/digits", "output folder (ckpt.pt while training, model.pt at the end)")
+    threads: int = _option(2, "CPU threads per process", 1, 256)
+    amp: bool = _option(True, "bfloat16 autocast on CUDA (ignored on CPU)")
+    progress: bool = _option(True, "show a tqdm progress bar")
 
     def __post_init__(self):
-        self.channel_mults = tuple(int(m) for m in self.channel_mults)
-        positive = ("T", "steps", "batch_size", "checkpoint_every", "threads", "base_channels", "num_res_blocks",
-                    "mlp_hidden")
-        for name in positive:
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        checks = [
-            (self.prediction_type in PREDICTION_TYPES, f"prediction_type must be one of {PREDICTION_TYPES}"),
-            (self.schedule in BETA_SCHEDULES, f"schedule must be one of {BETA_SCHEDULES}"),
-            (self.decay in ("cosine", "linear"), "decay must be 'cosine' or 'linear'"),
-            (self.data == "digits" or self.data.removeprefix("gmm:") in TOY_MIXTURES,
-             f"data must be 'digits' or gmm:NAME with NAME in {sorted(TOY_MIXTURES)}"),
-            (math.isfinite(self.lr) and self.lr > 0, "lr must be a finite number > 0"),
-            (self.warmup >= 0 and self.grad_clip > 0, "warmup must be >= 0 and grad_clip > 0"),
-            (0 <= self.ema_max_decay < 1, "ema_max_decay must lie in [0, 1)"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        self.channel_mults = tuple(self.channel_mults)
+        for f in fields(self):
+            value, meta = getattr(self, f.name), f.metadata
+            if meta["choices"] is not None:
+                check_choice(f.name, value, meta["choices"])
+            elif f.name == "channel_mults":
+                if not value:
+                    raise ValueError("channel_mults needs at least one level")
+                for m in value:
+                    check_int("each of channel_mults", m, meta["lo"], meta["hi"])
+            elif f.type in (int, "int"):
+                check_int(f.name, value, meta["lo"], meta["hi"])
+            elif f.type in (float, "float"):
+                check_number(f.name, value, meta["lo"], meta["hi"])
+        if self.beta_start > self.beta_end:
+            raise ValueError(f"beta_start must be <= beta_end, got {self.beta_start} > {self.beta_end}")
+        if not (self.data == "digits" or self.data.removeprefix("gmm:") in TOY_MIXTURES):
+            raise ValueError(f"data must be 'digits' or gmm:NAME with NAME in {sorted(TOY_MIXTURES)}, "
+                             f"got {self.data!r}")
 
 
 # ---------------------------------------------------------------- pieces
@@ -262,32 +269,3 @@ def _restore(path, cfg, network, ema, optimizer, scheduler, generator) -> int:
     generator.set_state(state["generator"])
     torch.set_rng_state(state["torch_rng"])
     return int(state["step"])
-
-
-# ---------------------------------------------------------------- command line
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    for f in fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in (bool, "bool"):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
-        elif f.name == "channel_mults":
-            parser.add_argument(flag, default=",".join(map(str, f.default)), metavar="M1,M2,...",
-                                help=f"U-Net width multipliers per level (default {f.default})")
-        else:
-            kind = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
-            parser.add_argument(flag, type=kind, default=f.default, help=f"(default {f.default})")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt")
-
-
-def main(args) -> int:
-    values = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
-    try:
-        values["channel_mults"] = tuple(int(m) for m in str(values["channel_mults"]).split(","))
-    except ValueError:
-        raise ValueError(f"--channel-mults must be integers separated by commas, got {values['channel_mults']!r}")
-    cfg = TrainConfig(**values)
-    start = time.perf_counter()
-    train(cfg, resume=args.resume)
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"reached step {cfg.steps} after {time.perf_counter() - start:.0f} s; EMA weights in {Path(cfg.out) / 'model.pt'}")
-    return 0

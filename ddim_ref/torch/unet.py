@@ -67,7 +67,10 @@ class UNetConfig:
 
 
 class ResBlock(nn.Module):
-    """GroupNorm–SiLU–conv, + time embedding, GroupNorm–SiLU–dropout–conv, plus a (1×1) skip: (B, c_in, H, W) → (B, c_out, H, W)."""
+    """GroupNorm–SiLU–conv, + time embedding, GroupNorm–SiLU–dropout–conv, plus a (1×1) skip.
+
+    (B, c_in, H, W) → (B, c_out, H, W).
+    """
 
     def __init__(self, c_in: int, c_out: int, emb_dim: int, groups: int, dropout: float):
         super().__init__()
@@ -143,7 +146,7 @@ class UNet(nn.Module):
         emb = self.time_embed(t)                                  # (B, 4·base)
         h = self.conv_in(x)                                       # (B, widths[0], H, W)
         skips = []
-        for i, (blocks, down) in enumerate(zip(self.down, self.downsample)):
+        for i, (blocks, down) in enumerate(zip(self.down, self.downsample, strict=True)):
             for block in blocks:
                 h = block(h, emb)                                 # (B, widths[i], H/2^i, W/2^i)
             if i == last:
@@ -151,7 +154,7 @@ class UNet(nn.Module):
             skips.append(h)
             h = down(h)                                           # halves H, W except at the last level
         h = self.mid2(self.mid_attn(self.mid1(h, emb)), emb)      # (B, widths[-1], lowest, lowest)
-        for j, (blocks, up) in enumerate(zip(self.up, self.upsample)):
+        for j, (blocks, up) in enumerate(zip(self.up, self.upsample, strict=True)):
             h = torch.cat([h, skips.pop()], dim=1)                # (B, c + widths[i], ·, ·)
             for block in blocks:
                 h = block(h, emb)                                 # (B, widths[i], ·, ·)

@@ -17,14 +17,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from .steps import ddim_step
+from ..steps import ddim_step
+from . import options, tables
 
 SIZES = ((1, 2), (64, 2), (1, 1, 16, 16), (64, 1, 16, 16), (4, 3, 64, 64), (16, 4, 64, 64))
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def _per_call(fn, min_time=0.05):
@@ -68,9 +70,9 @@ def bench_step(repeat=5, sizes=SIZES):
         theirs = sched.step(epst, t, xt, eta=0.0).prev_sample.numpy()
         if not np.allclose(ours, theirs, atol=1e-4):
             raise RuntimeError(f"the two steps disagree at shape {shape}: the benchmark would compare different maths")
-        np_s, torch_s, diff_s = _interleaved([lambda: ddim_step(x, eps, ab_t, ab_prev),
-                                              lambda: ddim_step(xt, epst, ab_t, ab_prev),
-                                              lambda: sched.step(epst, t, xt, eta=0.0)], repeat)
+        np_s, torch_s, diff_s = _interleaved([partial(ddim_step, x, eps, ab_t, ab_prev),
+                                              partial(ddim_step, xt, epst, ab_t, ab_prev),
+                                              partial(sched.step, epst, t, xt, eta=0.0)], repeat)
         rows.append((shape, np_s, torch_s, diff_s, diff_s / np_s))
     return rows
 
@@ -83,14 +85,14 @@ def bench_loop(num_steps=20, batch=16, repeat=3, checkpoint=None):
     """
     import torch
 
-    from .schedules import timesteps
-    from .torch import ddim as tddim
+    from ..samplers import sample
+    from ..torch.ddim import DDIM
 
     torch.set_num_threads(1)
-    net = tddim.DDIM.from_checkpoint(checkpoint)
-    model = tddim.as_model(net.network)
-    tau = timesteps(net.T, num_steps, "trailing")
-    x_T = torch.randn((batch, 1, 16, 16), generator=torch.Generator().manual_seed(0))
+    net = DDIM.from_checkpoint(checkpoint)
+    model = net.model
+    tau = net.timesteps(num_steps)
+    x_T = torch.randn((batch, *net.sample_shape), generator=torch.Generator().manual_seed(0))
     eps = model(x_T, int(tau[0]))
 
     def bare():
@@ -99,10 +101,10 @@ def bench_loop(num_steps=20, batch=16, repeat=3, checkpoint=None):
             x = model(x, int(t))  # feeding the output back keeps the work identical to the loop's
 
     def loop():
-        tddim.sample(model, x_T, net.alpha_bars, tau, eta=0.0)
+        sample(model, x_T, net.alpha_bars, tau)
 
     def machinery():
-        tddim.sample(lambda x, t: eps, x_T, net.alpha_bars, tau, eta=0.0)
+        sample(lambda x, t: eps, x_T, net.alpha_bars, tau)
 
     loop_s, bare_s, machinery_s = _interleaved([loop, bare, machinery], repeat)
     return loop_s, bare_s, machinery_s, num_steps, batch
@@ -123,23 +125,23 @@ def bench_notebooks(paths=None):
 
 def report(step_rows, loop=None, notebook_rows=()):
     """The benchmark as markdown."""
-    lines = [f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores; "
-             f"Python {platform.python_version()}, NumPy {np.__version__}.", "",
-             "| array shape | NumPy ddim_step | same function on torch | diffusers DDIMScheduler.step | diffusers / NumPy |",
-             "|---|---:|---:|---:|---:|"]
-    for shape, np_s, torch_s, diff_s, ratio in step_rows:
-        lines.append(f"| {shape} | {np_s * 1e6:.1f} µs | {torch_s * 1e6:.1f} µs | {diff_s * 1e6:.1f} µs | {ratio:.1f}× |")
+    parts = [f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores; "
+             f"Python {platform.python_version()}, NumPy {np.__version__}.",
+             tables.markdown(["array shape", "NumPy ddim_step", "same function on torch",
+                              "diffusers DDIMScheduler.step", "diffusers / NumPy"],
+                             [(shape, f"{np_s * 1e6:.1f} µs", f"{torch_s * 1e6:.1f} µs", f"{diff_s * 1e6:.1f} µs",
+                               f"{ratio:.1f}×") for shape, np_s, torch_s, diff_s, ratio in step_rows])]
     if loop is not None:
         loop_s, bare_s, machinery_s, steps, batch = loop
-        lines += ["", f"Torch sampling loop (shipped U-Net, {steps} steps, batch {batch}): {loop_s:.3f} s vs "
-                      f"{bare_s:.3f} s of bare model calls ({(loop_s / bare_s - 1) * 100:+.1f} %, load noise included); "
-                      f"the loop's own work (same loop, free model): {machinery_s * 1e3:.2f} ms = "
-                      f"{machinery_s / bare_s * 100:.2f} % of the model calls."]
+        parts.append(f"Torch sampling loop (shipped U-Net, {steps} steps, batch {batch}): {loop_s:.3f} s vs "
+                     f"{bare_s:.3f} s of bare model calls ({(loop_s / bare_s - 1) * 100:+.1f} %, load noise included); "
+                     f"the loop's own work (same loop, free model): {machinery_s * 1e3:.2f} ms = "
+                     f"{machinery_s / bare_s * 100:.2f} % of the model calls.")
     if notebook_rows:
-        lines += ["", "| notebook | seconds |", "|---|---:|"]
-        lines += [f"| {name} | {s:.1f} |" for name, s in notebook_rows]
-        lines.append(f"| **total** | {sum(s for _, s in notebook_rows):.1f} |")
-    return "\n".join(lines)
+        rows = [(name, f"{s:.1f}") for name, s in notebook_rows]
+        rows.append(("**total**", f"{sum(s for _, s in notebook_rows):.1f}"))
+        parts.append(tables.markdown(["notebook", "seconds"], rows))
+    return "\n\n".join(parts)
 
 
 def _cores():
@@ -149,19 +151,17 @@ def _cores():
 
 
 def add_arguments(p):
-    p.add_argument("--repeat", type=int, default=5, help="timing rounds; the minimum is kept")
-    p.add_argument("--no-loop", action="store_true", help="skip the torch loop benchmark")
-    p.add_argument("--loop-steps", type=int, default=20, help="DDIM steps in the loop benchmark")
-    p.add_argument("--loop-batch", type=int, default=16, help="images per model call in the loop benchmark")
-    p.add_argument("--notebooks", action="store_true", help="also time every notebook (takes minutes)")
-    p.add_argument("--checkpoint", default=None, help="U-Net checkpoint for the loop (default: the shipped one)")
-    p.add_argument("--out", type=Path, default=None, help="also write the markdown report here")
+    options.add(p, "--repeat", options.integer(1, 100), 5, "timing rounds; the minimum is kept")
+    options.flag(p, "--no-loop", "skip the torch loop benchmark")
+    options.add(p, "--loop-steps", options.integer(1, 1000), 20, "DDIM steps in the loop benchmark")
+    options.add(p, "--loop-batch", options.integer(1, 4096), 16, "images per model call in the loop benchmark")
+    options.flag(p, "--notebooks", "also time every notebook (takes minutes)")
+    options.add(p, "--checkpoint", options.existing_path("checkpoint file"), None,
+                "U-Net checkpoint for the loop (none: the shipped one)")
+    options.add(p, "--out", options.output_file(".md"), None, "also write the markdown report here")
 
 
 def main(args) -> int:
-    for name in ("repeat", "loop_steps", "loop_batch"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     step_rows = bench_step(args.repeat)
     loop = None if args.no_loop else bench_loop(args.loop_steps, args.loop_batch, args.repeat, args.checkpoint)
     notebook_rows = bench_notebooks() if args.notebooks else ()
@@ -169,5 +169,5 @@ def main(args) -> int:
     print(text)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+        tables.write_text(args.out, text)
     return 0

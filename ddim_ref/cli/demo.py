@@ -4,11 +4,9 @@ Two models, no training:
 
 * digits: the shipped U-Net (``data/digits16_unet.pt``) samples ``--num`` images per setting from
   one seeded x_T, with DDIM η = 0 (Song et al. 2021, Eq. 12) at several S and with η = 1, which
-  is DDPM's ancestral step with variance β̃ on the same τ. τ is ``--spacing`` (default the DDIM
-  paper's quadratic: dense near t = 0, where the small shipped model needs small steps — with
-  trailing or leading spacing ≈ 12–14 % of its DDIM S = 50 samples keep visible noise). Quality is the Fréchet distance of
-  the digits classifier's features to the test split, next to its floor at the same n
-  (``ddim_ref.torch.metrics``).
+  is DDPM's ancestral step with variance β̃ on the same τ (``--spacing``, default trailing).
+  Quality is the Fréchet distance of the digits classifier's features to the test split, next to
+  its floor at the same n (``ddim_ref.torch.metrics``).
 * 2-D: ``analytic.toy_mixture("ring")`` with its exact ε̂, so every error is the sampler's. DDIM
   η = 0 follows the probability-flow ODE (smooth paths); DDPM (all T steps) wanders. Quality is the
   sliced Wasserstein-2 distance to exact samples, next to its floor (``ddim_ref.metrics``).
@@ -19,18 +17,16 @@ and ``table.md`` / ``table.csv`` with one row per setting (the table is also pri
 """
 from __future__ import annotations
 
-import argparse
-import csv
 import time
-from pathlib import Path
 
 import numpy as np
 
-from . import analytic
-from .metrics import noise_floor, sliced_wasserstein
-from .samplers import sample, sample_ddpm
-from .schedules import alpha_bars as _alpha_bars
-from .schedules import SPACINGS, beta_schedule, timesteps
+from .. import analytic
+from ..metrics import noise_floor, sliced_wasserstein, to_images
+from ..samplers import sample, sample_ddpm
+from ..schedules import DEFAULT_SPACING, SPACINGS, beta_schedule, timesteps
+from ..schedules import alpha_bars as _alpha_bars
+from . import options, tables
 
 # (sampler, η, S): the digits settings; DDPM here is η = 1 on the same τ
 DIGITS_SETTINGS = [("DDIM", 0.0, 10), ("DDIM", 0.0, 20), ("DDIM", 0.0, 50), ("DDPM", 1.0, 10), ("DDPM", 1.0, 50)]
@@ -39,43 +35,27 @@ TOY_T, TOY_STEPS, TOY_NUM = 1000, (10, 50), 2000  # DDPM runs all T steps (100 w
 COLUMNS = ["data", "sampler", "eta", "steps", "n", "wall_s", "metric", "value", "floor", "ratio", "confidence"]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    # numbers arrive as text and are checked in main(): a bad value is one line on stderr, exit code 2
-    parser.add_argument("--out", default="demo_out", metavar="DIR", help="output folder (default demo_out)")
-    parser.add_argument("--seed", default="0", metavar="K", help="seed of x_T and of all noise (default 0)")
-    parser.add_argument("--num", default="256", metavar="N",
-                        help="digit samples per setting, also the n of FD and of its floor (default 256)")
-    parser.add_argument("--checkpoint", default=None,
-                        help="checkpoint file (default: the shipped data/digits16_unet.pt)")
-    parser.add_argument("--threads", default="2", metavar="N",
-                        help="torch CPU threads (default 2; use 1 on a machine busy with other jobs)")
-    parser.add_argument("--spacing", default="quadratic", choices=SPACINGS,
-                        help="timestep spacing of every setting (default quadratic, the DDIM paper's)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"only {', '.join(f'{s} S={k}' for s, _, k in DIGITS_QUICK)}; 200 2-D points, DDPM S=100")
+def add_arguments(parser) -> None:
+    add = options.add
+    add(parser, "--out", options.output_dir(), "demo_out", "output folder")
+    add(parser, "--seed", options.integer(0, 2**31 - 2), 0, "seed of x_T and of all noise")
+    add(parser, "--num", options.integer(2, 1497), 256, "digit samples per setting, also the n of FD and of its floor")
+    add(parser, "--checkpoint", options.existing_path("checkpoint file"), None,
+        "checkpoint file (none: the shipped data/digits16_unet.pt)")
+    add(parser, "--threads", options.integer(1, 256), 2, "torch CPU threads (use 1 on a machine busy with other jobs)")
+    add(parser, "--spacing", options.choice(SPACINGS), DEFAULT_SPACING, "timestep spacing of every setting")
+    options.flag(parser, "--quick", f"only {', '.join(f'{s} S={k}' for s, _, k in DIGITS_QUICK)}; "
+                                    "200 2-D points, DDPM S=100")
 
 
-def _integer(name, text, lo, hi):
-    """``int(text)`` within [lo, hi], else a one-line ValueError naming the option."""
-    try:
-        value = int(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"--{name} must be an integer, got {text!r}") from None
-    if not lo <= value <= hi:
-        raise ValueError(f"--{name} must be in [{lo}, {hi}], got {text!r}")
-    return value
-
-
-def run_digits(ddim, settings, num, seed, out_dir, spacing="quadratic"):
+def run_digits(ddim, settings, num, seed, out_dir, spacing=DEFAULT_SPACING):
     """Sample each setting from the same x_T, save its grid, and return one table row per setting."""
     import torch
 
-    from .plot import image_grid, subplots
-    from .torch.metrics import evaluate, load_classifier, to_images
+    from ..plot import image_grid, subplots
+    from ..torch.metrics import evaluate, load_classifier
 
-    config = ddim.network.config
-    shape = (config.in_channels, config.image_size, config.image_size)
-    x_T = torch.randn((num, *shape), generator=torch.Generator().manual_seed(seed))
+    x_T = torch.randn((num, *ddim.sample_shape), generator=torch.Generator().manual_seed(seed))
     classifier = load_classifier()
     rows = []
     for sampler, eta, steps in settings:
@@ -94,9 +74,9 @@ def run_digits(ddim, settings, num, seed, out_dir, spacing="quadratic"):
     return rows
 
 
-def run_toy(num, steps_list, ddpm_steps, seed, out_dir, spacing="quadratic"):
+def run_toy(num, steps_list, ddpm_steps, seed, out_dir, spacing=DEFAULT_SPACING):
     """DDIM η = 0 at each S and DDPM over ``ddpm_steps`` on the ring mixture; trajectories figure; table rows."""
-    from .plot import plot_density, plot_trajectories, subplots
+    from ..plot import plot_density, plot_trajectories, subplots
 
     data = analytic.toy_mixture("ring")
     alpha_bars = _alpha_bars(beta_schedule("linear", TOY_T))
@@ -121,7 +101,7 @@ def run_toy(num, steps_list, ddpm_steps, seed, out_dir, spacing="quadratic"):
                      "metric": "SW2", "value": value, "floor": floor, "ratio": value / floor, "confidence": ""})
     shown = [runs[-2], runs[-1]]  # DDIM at the largest S vs DDPM
     fig, axes = subplots(len(shown), panel=(4, 4))
-    for ax, (sampler, steps, traj), color, paths in zip(axes, shown, ("C0", "C3"), (48, 12)):
+    for ax, (sampler, steps, traj), color, paths in zip(axes, shown, ("C0", "C3"), (48, 12), strict=True):
         plot_density(data, ax=ax)
         plot_trajectories(traj, ax=ax, num_paths=paths, color=color, title=f"{sampler} S={steps}: x_T → x_0")
     _save(fig, out_dir / "toy2d_trajectories.png")
@@ -135,21 +115,13 @@ def _save(fig, path):
     plt.close(fig)
 
 
-def _fmt(value):
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
 def write_table(rows, out_dir):
     """table.csv (full precision) and table.md (3 significant digits); returns the markdown text."""
-    with open(out_dir / "table.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_fmt(row[c]) for c in COLUMNS) + " |" for row in rows]
-    text = "\n".join(lines) + "\n"
-    (out_dir / "table.md").write_text(text)
-    return text
+    tables.write_csv(rows, out_dir / "table.csv", COLUMNS)
+    text = tables.markdown(COLUMNS, [[tables.cell(row[c], 3) for c in COLUMNS] for row in rows],
+                           align=["---"] * len(COLUMNS))
+    tables.write_text(out_dir / "table.md", text)
+    return text + "\n"
 
 
 def main(args) -> int:
@@ -158,16 +130,13 @@ def main(args) -> int:
     matplotlib.use("Agg")
     import torch
 
-    from .torch.ddim import DDIM
-    from .torch.metrics import load_digits
+    from ..torch.ddim import DDIM
 
-    seed = _integer("seed", args.seed, 0, 2**31 - 2)
-    num = _integer("num", args.num, 2, len(load_digits()["x_train"]))
-    threads = _integer("threads", args.threads, 1, 256)
+    seed, num = args.seed, args.num
     ddim = DDIM.from_checkpoint(args.checkpoint)
-    out_dir = Path(args.out)
+    out_dir = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(threads)
+    torch.set_num_threads(args.threads)
     start = time.perf_counter()
     rows = run_digits(ddim, DIGITS_QUICK if args.quick else DIGITS_SETTINGS, num, seed, out_dir, args.spacing)
     rows += run_toy(200 if args.quick else TOY_NUM, TOY_STEPS, 100 if args.quick else TOY_T, seed, out_dir,
