@@ -34,6 +34,13 @@ class _Denoiser:
     def eps(self, x_t, alpha_bar):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def score(self, x_t, alpha_bar):
+        """∇_x log p_t(x_t) = −E[ε | x_t] / √(1−ᾱ) (Tweedie; the DDIM paper's ε̂ is −√(1−ᾱ) × the score)."""
+        alpha_bar = float(alpha_bar)
+        if alpha_bar >= 1:
+            raise ValueError("the score is taken at a noise level alpha_bar < 1")
+        return -self.eps(x_t, alpha_bar) / (1 - alpha_bar) ** 0.5
+
     def x0_mean(self, x_t, alpha_bar):
         """E[x0 | x_t] = (x_t − √(1−ᾱ) E[ε | x_t]) / √ᾱ (Tweedie)."""
         return (x_t - (1 - alpha_bar) ** 0.5 * self.eps(x_t, alpha_bar)) / alpha_bar**0.5
@@ -48,10 +55,11 @@ class GaussianMixture(_Denoiser):
     """Σ_k w_k N(μ_k, Σ_k) in d dimensions, with exact E[ε | x_t] at every noise level.
 
     ``covs`` may be (K, d, d), (K, d) diagonal or (K,) isotropic variances; zero is allowed
-    (point masses).
+    (point masses). ``labels`` (K integers) assigns each component a class c: then
+    :meth:`conditional` is p(x | c) and :meth:`grad_log_class_prob` the exact ∇_x log p_t(c | x_t).
     """
 
-    def __init__(self, means, covs, weights=None):
+    def __init__(self, means, covs, weights=None, labels=None):
         self.means = np.atleast_2d(np.asarray(means, dtype=np.float64))
         K, d = self.means.shape
         covs = np.asarray(covs, dtype=np.float64)
@@ -67,6 +75,9 @@ class GaussianMixture(_Denoiser):
         if weights.shape != (K,) or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
             raise ValueError(f"weights must be {K} non-negative numbers summing to 1")
         self.covs, self.weights = covs, weights
+        self.labels = None if labels is None else np.asarray(labels)
+        if self.labels is not None and (self.labels.shape != (K,) or not np.issubdtype(self.labels.dtype, np.integer)):
+            raise ValueError(f"labels must be {K} integers, one class per component, got {labels!r}")
         self.eigvals, self.eigvecs = np.linalg.eigh(covs)  # Σ_k = U diag(λ) Uᵀ
         if np.any(self.eigvals < -1e-12):
             raise ValueError("covariance matrices must be positive semi-definite")
@@ -116,6 +127,51 @@ class GaussianMixture(_Denoiser):
         x = self._check_x(x)
         log_r, _ = self._components(x, float(alpha_bar))
         return _logsumexp(log_r, -1) - 0.5 * self.dim * np.log(2 * np.pi)
+
+    # ------------------------------------------------------------ labelled mixtures
+    @property
+    def classes(self) -> np.ndarray:
+        """The distinct class labels, sorted."""
+        return np.unique(self._check_labelled())
+
+    def _check_labelled(self):
+        if self.labels is None:
+            raise ValueError("this mixture has no labels: pass labels=(one class per component)")
+        return self.labels
+
+    def _members(self, label):
+        members = self._check_labelled() == label
+        if not members.any():
+            raise ValueError(f"no component has label {label!r}; labels are {sorted(set(self.labels.tolist()))}")
+        return members
+
+    def class_prior(self, label) -> float:
+        """p(c): the weight of the class's components."""
+        return float(self.weights[self._members(label)].sum())
+
+    def conditional(self, label) -> GaussianMixture:
+        """p(x | c): the class's components with their weights renormalised (itself a labelled mixture)."""
+        members = self._members(label)
+        w = self.weights[members]
+        return GaussianMixture(self.means[members], self.covs[members], w / w.sum(), self.labels[members])
+
+    def class_log_prob(self, x_t, alpha_bar, label):
+        """log p_t(c | x_t) = log Σ_{k∈c} r_k(x_t) − log Σ_k r_k(x_t) (exact, at level ᾱ)."""
+        x = self._check_x(x_t)
+        log_r, _ = self._components(x, float(alpha_bar))
+        return _logsumexp(np.where(self._members(label), log_r, -np.inf), -1) - _logsumexp(log_r, -1)
+
+    def grad_log_class_prob(self, x_t, alpha_bar, label):
+        """∇_x log p_t(c | x_t) = ∇ log p_t(x | c) − ∇ log p_t(x) = (E[ε | x_t] − E[ε | x_t, c]) / √(1−ᾱ)."""
+        alpha_bar = float(alpha_bar)
+        if alpha_bar >= 1:
+            raise ValueError("the class gradient is taken at a noise level alpha_bar < 1")
+        return (self.eps(x_t, alpha_bar) - self.conditional(label).eps(x_t, alpha_bar)) / (1 - alpha_bar) ** 0.5
+
+    def classifier(self, alpha_bars, label):
+        """The exact ``grad_log_prob(x_t, t)`` for :func:`ddim_ref.guidance.classifier_guidance`."""
+        alpha_bars = np.asarray(alpha_bars, dtype=np.float64)
+        return lambda x_t, t: self.grad_log_class_prob(x_t, float(alpha_bars[t]), label)
 
 
 class Gaussian(GaussianMixture):
@@ -201,14 +257,15 @@ def probability_flow(eps, x, alpha_bar_from, alpha_bar_to, num_steps=1000):
 
 
 # ---------------------------------------------------------------- named 2-D toy mixtures
-def _mixture_on_curve(points, std):
-    return GaussianMixture(points, np.full(len(points), std**2))
+def _mixture_on_curve(points, std, labels=None):
+    return GaussianMixture(points, np.full(len(points), std**2), labels=labels)
 
 
-def ring(num_modes: int = 8, radius: float = 2.0, std: float = 0.15) -> GaussianMixture:
-    """``num_modes`` equal Gaussians evenly spaced on a circle."""
+def ring(num_modes: int = 8, radius: float = 2.0, std: float = 0.15, num_classes: int | None = None) -> GaussianMixture:
+    """``num_modes`` equal Gaussians evenly spaced on a circle; ``num_classes`` labels them c = k mod num_classes."""
     a = 2 * np.pi * np.arange(num_modes) / num_modes
-    return _mixture_on_curve(radius * np.stack([np.cos(a), np.sin(a)], 1), std)
+    labels = None if num_classes is None else np.arange(num_modes) % num_classes
+    return _mixture_on_curve(radius * np.stack([np.cos(a), np.sin(a)], 1), std, labels)
 
 
 def two_moons(num_modes: int = 16, std: float = 0.12) -> GaussianMixture:
