@@ -6,6 +6,8 @@ Notation: x_1 … x_n are generated points, y_1 … y_m fresh exact samples, bot
     W₂(a, b)²  = (1/n) Σ_i (a_(i) − b_(i))²                   in 1-D: match sorted values (n = m)
     E(x, y)    = 2 E‖x − y‖ − E‖x − x'‖ − E‖y − y'‖           energy distance (Székely & Rizzo 2013)
     RMS(x, x*) = √((1/nd) Σ ‖x_i − x*_i‖²)                     error to the exact flow map from the same x_T
+    TV(x)      = mean |x_{i,j+1} − x_{i,j}| + mean |x_{i+1,j} − x_{i,j}|   per image: leftover noise
+    d_NN(x; R) = min_{r ∈ R} ‖x − r‖                           distance to the nearest item of R (memorisation)
 
 Both are reported for the 2-D mixtures. SW₂ is in the data's own units, costs O(K n log n) for
 K directions, and in 2-D its integral over directions is a deterministic quadrature (K evenly
@@ -93,6 +95,32 @@ def noise_floor(metric, draw, n: int, rng: np.random.Generator, reference=None, 
     return float(np.mean(values))
 
 
+def total_variation(images) -> np.ndarray:
+    """Per image, mean |horizontal| + mean |vertical| neighbour difference: (N, C, H, W) → (N,).
+
+    Leftover noise raises it far above any real digit's, which is smooth with an empty border.
+    """
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim != 4:
+        raise ValueError(f"images must have shape (N, C, H, W), got {x.shape}")
+    return np.abs(np.diff(x, axis=-1)).mean((1, 2, 3)) + np.abs(np.diff(x, axis=-2)).mean((1, 2, 3))
+
+
+def noisy_fraction(images, threshold: float) -> float:
+    """Share of images whose :func:`total_variation` exceeds ``threshold`` (e.g. the largest of the real data's)."""
+    return float(np.mean(total_variation(images) > threshold))
+
+
+def nearest_distance(x, reference) -> np.ndarray:
+    """Euclidean distance from each row of ``x`` to its nearest row of ``reference`` (both flattened per item)."""
+    a = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    b = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"items must have the same size, got {a.shape[1]} and {b.shape[1]}")
+    d2 = np.sum(a**2, 1)[:, None] + np.sum(b**2, 1)[None] - 2 * a @ b.T
+    return d2.min(1).clip(0, None) ** 0.5
+
+
 def to_images(x):
     """Samples in the trainers' range [−1, 1] → pixels in [0, 1] (clipped); arrays or tensors."""
     return ((x + 1) / 2).clip(0, 1)
@@ -100,4 +128,5 @@ def to_images(x):
 
 METRICS = {"sw2": sliced_wasserstein, "energy": energy_distance}
 
-__all__ = ["sliced_wasserstein", "energy_distance", "rms_error", "noise_floor", "directions", "to_images", "METRICS"]
+__all__ = ["sliced_wasserstein", "energy_distance", "rms_error", "noise_floor", "directions", "to_images",
+           "total_variation", "noisy_fraction", "nearest_distance", "METRICS"]

@@ -24,12 +24,12 @@ def _plt():
     return plt
 
 
-def use_style(dpi: int = 80):
-    """The course's matplotlib defaults: small PNGs, light grid, no top/right spines."""
+def use_style(dpi: int = 110):
+    """The course's matplotlib defaults: 110 dpi, readable legends, light grid, no top/right spines."""
     plt = _plt()
     plt.rcParams.update({"figure.dpi": dpi, "savefig.dpi": dpi, "font.size": 9, "axes.titlesize": 10,
-                         "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
-                         "axes.spines.right": False, "image.cmap": "viridis"})
+                         "axes.labelsize": 9, "legend.fontsize": 8, "axes.grid": True, "grid.alpha": 0.3,
+                         "axes.spines.top": False, "axes.spines.right": False, "image.cmap": "viridis"})
 
 
 def subplots(ncols: int = 1, nrows: int = 1, panel=PANEL, **kwargs):
@@ -143,6 +143,70 @@ def plot_trajectories(traj, ax=None, num_paths=64, lim=3.5, color="C0", title=No
     return _square(ax, lim, title)
 
 
+def plot_vector_field(field, ax=None, lim=3.5, n=25, title=None, color="C0", normalize=False, **kwargs):
+    """Arrows of a 2-D vector field on an n×n grid over [−lim, lim]²; ``field(points (m, 2)) -> (m, 2)``.
+
+    E.g. the exact score ∇ log p_t(x) of a mixture (``mixture.score(x, alpha_bar)``), or −ε̂, which points
+    the same way scaled by √(1−ᾱ). ``normalize`` draws unit arrows coloured by length instead.
+    """
+    xs = np.linspace(-lim, lim, n)
+    grid = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
+    v = np.asarray(field(grid), dtype=np.float64)
+    if v.shape != grid.shape:
+        raise ValueError(f"field must map (m, 2) points to (m, 2) vectors, got {v.shape}")
+    ax = _ax(ax)
+    if normalize:
+        length = np.linalg.norm(v, axis=1)
+        unit = v / np.where(length > 0, length, 1)[:, None]
+        ax.quiver(grid[:, 0], grid[:, 1], unit[:, 0], unit[:, 1], np.log10(length + 1e-12), angles="xy",
+                  cmap=kwargs.pop("cmap", "viridis"), **kwargs)
+    else:
+        ax.quiver(grid[:, 0], grid[:, 1], v[:, 0], v[:, 1], color=color, angles="xy", **kwargs)
+    return _square(ax, lim, title)
+
+
+def animate_trajectory(traj, mixture, path, num_paths=200, lim=3.5, width_px=560, fps=8, color="C3"):
+    """Write a GIF of a 2-D trajectory: the points at each state over the exact density p_t of that state.
+
+    ``traj`` is a :class:`Trajectory` (its ``x`` and ``alpha_bar``); each frame shades
+    ``mixture``'s density at the frame's ᾱ under the moving points, so one sees p_T → p_data.
+    The image is ``width_px`` wide (square). Returns the path.
+    """
+    from matplotlib import animation
+
+    plt = _plt()
+    xs = np.asarray(traj.x, dtype=np.float64)[:, :num_paths]
+    levels = np.asarray(traj.alpha_bar, dtype=np.float64)
+    if xs.ndim != 3 or xs.shape[2] != 2 or len(levels) != len(xs):
+        raise ValueError(f"animate_trajectory needs a 2-D Trajectory, got states of shape {xs.shape}")
+    dpi = 80
+    fig, ax = plt.subplots(figsize=(width_px / dpi, width_px / dpi), dpi=dpi)
+    _, _, p0 = density_grid(mixture, levels[0], lim)
+    image = ax.imshow(p0, origin="lower", extent=(-lim, lim, -lim, lim), cmap="Greys", interpolation="bilinear")
+    dots = ax.scatter(xs[0, :, 0], xs[0, :, 1], s=8, color=color)
+    _square(ax, lim, None)
+    ax.grid(False)
+
+    def frame(k):
+        _, _, p = density_grid(mixture, levels[k], lim)
+        image.set_data(p)
+        image.set_clim(0, p.max())
+        dots.set_offsets(xs[k])
+        ax.set_title(f"state {k} of {len(xs) - 1}:  ᾱ = {levels[k]:.3g}")
+        return image, dots
+
+    movie = animation.FuncAnimation(fig, frame, frames=len(xs), blit=False)
+    movie.save(path, writer=animation.PillowWriter(fps=fps), dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def markdown_table(header, rows):
+    """A markdown table (cells as given) for ``IPython.display.Markdown``: notebooks render tables, not stdout."""
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
+
+
 # ---------------------------------------------------------------- images
 def tile_images(images, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
     """Tile (n, H, W) or (n, 1, H, W) images into one 2-D array, row by row, ``pad`` pixels apart."""
@@ -201,4 +265,5 @@ def plot_convergence(steps, errors_by_name: dict, ax=None, xlabel="number of ste
 
 
 __all__ = ["use_style", "subplots", "plot_schedules", "plot_timesteps", "scatter_2d", "density_grid",
-           "plot_density", "plot_trajectories", "tile_images", "image_grid", "loglog_slope", "plot_convergence"]
+           "plot_density", "plot_trajectories", "plot_vector_field", "animate_trajectory", "markdown_table",
+           "tile_images", "image_grid", "loglog_slope", "plot_convergence"]

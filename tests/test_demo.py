@@ -26,7 +26,7 @@ def tiny_checkpoint(tmp_path_factory):
 @pytest.fixture(scope="module")
 def quick_run(tiny_checkpoint, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    code = main(["demo", "--checkpoint", str(tiny_checkpoint), "--num", "16", "--quick", "--seed", "3",
+    code = main(["demo", "--checkpoint", str(tiny_checkpoint), "--num", "16", "--quick", "--seeds", "3,4",
                  "--threads", "1", "--out", str(out)])
     with open(out / "table.csv") as f:
         rows = list(csv.DictReader(f))
@@ -39,7 +39,8 @@ def test_quick_run_writes_figures_and_table(quick_run):
     pngs = sorted(p.name for p in out.glob("*.png"))
     assert pngs == ["digits_ddim_eta0_S10.png", "digits_ddpm_eta1_S10.png", "toy2d_trajectories.png"]
     assert all((out / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
-    assert {"sampler", "eta", "steps", "n", "wall_s", "metric", "value", "floor", "ratio"} <= set(rows[0])
+    assert {"sampler", "eta", "steps", "n", "seeds", "wall_s", "metric", "value", "sd", "floor", "floor_sd", "ratio",
+            "noisy"} <= set(rows[0])
     md = (out / "table.md").read_text().splitlines()
     assert len(md) == 2 + len(rows) and all(line.startswith("|") for line in md)
 
@@ -47,8 +48,8 @@ def test_quick_run_writes_figures_and_table(quick_run):
 def test_table_rows_are_the_settings_run(quick_run):
     _, _, rows = quick_run
     digits = [r for r in rows if r["data"] == "digits"]
-    assert [(r["sampler"], float(r["eta"]), int(r["steps"]), int(r["n"])) for r in digits] == [
-        ("DDIM", 0.0, 10, 16), ("DDPM", 1.0, 10, 16)]
+    assert [(r["sampler"], float(r["eta"]), int(r["steps"]), int(r["n"]), int(r["seeds"])) for r in digits] == [
+        ("DDIM", 0.0, 10, 16, 2), ("DDPM", 1.0, 10, 16, 2)]
     toy = [r for r in rows if r["data"] != "digits"]
     assert [(r["sampler"], int(r["steps"])) for r in toy] == [("DDIM", 10), ("DDIM", 50), ("DDPM", 100)]
     for r in rows:
@@ -58,13 +59,17 @@ def test_table_rows_are_the_settings_run(quick_run):
 
 
 def test_the_table_reports_the_fd_of_the_samples_drawn(quick_run, tiny_checkpoint):
-    # redraw the DDIM η = 0 setting with the documented protocol: x_T from torch.Generator(seed)
+    # redraw the DDIM η = 0 setting with the documented protocol: x_T from torch.Generator(seed), per seed
     _, _, rows = quick_run
     ddim = DDIM.from_checkpoint(tiny_checkpoint)
-    x_T = torch.randn((16, 1, 16, 16), generator=torch.Generator().manual_seed(3))
-    x_0 = ddim(x_T, eta=0.0, num_steps=10)  # the demo's default spacing is the library's
-    expected = evaluate(to_images(x_0).numpy(), n=16, seed=3)
-    assert float(rows[0]["value"]) == pytest.approx(expected["fd"], rel=1e-6)
+    sets = []
+    for seed in (3, 4):
+        x_T = torch.randn((16, 1, 16, 16), generator=torch.Generator().manual_seed(seed))
+        sets.append(to_images(ddim(x_T, eta=0.0, num_steps=10)).numpy())  # the demo's spacing is the library's
+    expected = evaluate(sets, seed=3)
+    singles = [evaluate(s, seed=3)["fd"] for s in sets]
+    assert float(rows[0]["value"]) == pytest.approx(np.mean(singles), rel=1e-6) == expected["fd"]
+    assert float(rows[0]["sd"]) == pytest.approx(np.std(singles, ddof=1), rel=1e-6)
     assert float(rows[0]["floor"]) == pytest.approx(expected["fd_floor"], rel=1e-12)
 
 
@@ -72,7 +77,7 @@ def test_the_table_reports_the_fd_of_the_samples_drawn(quick_run, tiny_checkpoin
     (["--num", "0"], "argument --num: expected an integer in [2, 1497], got '0'"),
     (["--num", "many"], "argument --num: expected an integer"),
     (["--num", "5000"], "argument --num: expected an integer in [2, 1497]"),
-    (["--seed", "-1"], "argument --seed: expected an integer in [0,"),
+    (["--seeds", "-1"], "argument --seeds: in the list '-1': expected an integer in [0,"),
     (["--threads", "0"], "argument --threads: expected an integer in [1, 256]"),
     (["--checkpoint", "/nonexistent/model.pt"], "argument --checkpoint: not found"),
 ])
@@ -85,4 +90,4 @@ def test_bad_input_is_one_line_and_exit_code_2(argv, message, tmp_path, capsys):
 def test_help_lists_the_options(capsys):
     assert main(["demo", "--help"]) == 0
     out = capsys.readouterr().out
-    assert all(opt in out for opt in ("--out", "--seed", "--num", "--quick", "--checkpoint"))
+    assert all(opt in out for opt in ("--out", "--seeds", "--num", "--quick", "--checkpoint"))

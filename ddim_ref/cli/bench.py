@@ -6,6 +6,12 @@
               on the shipped U-Net (loop / bare − 1), and the loop run with a free model: its own
               cost, the overhead that machine load cannot blur
     notebooks wall time of executing each notebook with nbconvert (``--notebooks``; minutes)
+    train     training images/s of the shipped recipe (``TrainConfig`` defaults) and of the cheap CPU
+              levers beside it: 1 thread, channels-last, ``torch.compile`` (its start-up reported apart),
+              each from the per-step time between two run lengths (``--train``)
+    peer      diffusers' ``UNet2DModel`` trained with diffusers' own recipe for ``--peer-seconds`` on the
+              same digits and threads, sampled by the reference DDIM and scored by the same FD as
+              the shipped model (``--peer``, ``ddim_ref.cli.peer``; about 15 minutes)
 
 Every timing is the minimum over ``--repeat`` rounds (the least disturbed by other processes), and
 the two sides of a ratio are interleaved round by round so that machine load hits both alike.
@@ -123,20 +129,80 @@ def bench_notebooks(paths=None):
     return rows
 
 
-def report(step_rows, loop=None, notebook_rows=()):
+def _train_seconds(cfg, steps):
+    from ..torch.train import train
+
+    start = time.perf_counter()
+    train(cfg, stop_at=steps)
+    return time.perf_counter() - start
+
+
+def bench_train(short=20, long=80, out_dir=None):
+    """Rows (lever, ms/step, images/s, start-up s) for the recipe's training step and its CPU levers."""
+    from dataclasses import replace
+
+    from ..torch.train import TrainConfig
+
+    base = TrainConfig(progress=False, checkpoint_every=10**7,
+                       out=str(Path(out_dir or tempfile.mkdtemp()) / "bench_train"))
+    levers = [("recipe (TrainConfig defaults)", {}), ("1 thread", {"threads": 1}),
+              ("channels-last", {"channels_last": True}), ("torch.compile", {"compile": True})]
+    rows = []
+    for name, change in levers:
+        cfg = replace(base, **change)
+        t_short, t_long = _train_seconds(cfg, short), _train_seconds(cfg, long)
+        per_step = (t_long - t_short) / (long - short)
+        rows.append((name, per_step * 1e3, cfg.batch_size / per_step, max(0.0, t_short - short * per_step)))
+    return rows
+
+
+def bench_peer(seconds, threads=2, num=512, seeds=(0, 1, 2), out_dir=None):
+    """Rows of demo.run_digits for the diffusers peer and the shipped model, and the peer's (steps, images/s)."""
+    import torch
+
+    from ..schedules import beta_schedule
+    from ..torch.ddim import DDIM
+    from .demo import DIGITS_SETTINGS, run_digits
+    from .peer import train_peer
+
+    out_dir = Path(out_dir or tempfile.mkdtemp())
+    network, steps, img_s = train_peer(seconds, threads)
+    torch.set_num_threads(threads)
+    peer = DDIM(network, beta_schedule("linear", 1000))
+    rows = [dict(r, model="diffusers peer") for r in run_digits(peer, DIGITS_SETTINGS, num, list(seeds), out_dir)]
+    ours = DDIM.from_checkpoint()
+    rows += [dict(r, model="shipped") for r in run_digits(ours, DIGITS_SETTINGS, num, list(seeds), out_dir)]
+    return rows, steps, img_s
+
+
+def report(step_rows, loop=None, notebook_rows=(), train_rows=(), peer=None):
     """The benchmark as markdown."""
     parts = [f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores; "
-             f"Python {platform.python_version()}, NumPy {np.__version__}.",
-             tables.markdown(["array shape", "NumPy ddim_step", "same function on torch",
-                              "diffusers DDIMScheduler.step", "diffusers / NumPy"],
-                             [(shape, f"{np_s * 1e6:.1f} µs", f"{torch_s * 1e6:.1f} µs", f"{diff_s * 1e6:.1f} µs",
-                               f"{ratio:.1f}×") for shape, np_s, torch_s, diff_s, ratio in step_rows])]
+             f"Python {platform.python_version()}, NumPy {np.__version__}."]
+    if step_rows:
+        parts.append(tables.markdown(["array shape", "NumPy ddim_step", "same function on torch",
+                                      "diffusers DDIMScheduler.step", "diffusers / NumPy"],
+                                     [(shape, f"{np_s * 1e6:.1f} µs", f"{torch_s * 1e6:.1f} µs",
+                                       f"{diff_s * 1e6:.1f} µs", f"{ratio:.1f}×")
+                                      for shape, np_s, torch_s, diff_s, ratio in step_rows]))
     if loop is not None:
         loop_s, bare_s, machinery_s, steps, batch = loop
         parts.append(f"Torch sampling loop (shipped U-Net, {steps} steps, batch {batch}): {loop_s:.3f} s vs "
                      f"{bare_s:.3f} s of bare model calls ({(loop_s / bare_s - 1) * 100:+.1f} %, load noise included); "
                      f"the loop's own work (same loop, free model): {machinery_s * 1e3:.2f} ms = "
                      f"{machinery_s / bare_s * 100:.2f} % of the model calls.")
+    if train_rows:
+        parts.append(tables.markdown(["training step (batch of the recipe)", "ms / step", "images / s",
+                                      "start-up s"],
+                                     [(n, f"{ms:.0f}", f"{ips:.0f}", f"{su:.0f}") for n, ms, ips, su in train_rows]))
+    if peer is not None:
+        rows, steps, img_s = peer
+        parts.append(f"Diffusers peer: {steps} steps of batch 16 ({img_s:.0f} images/s); FD mean ± sd over seeds, "
+                     "same x_T, sampler and metric as the shipped model:")
+        parts.append(tables.markdown(["model", "setting", "FD", "FD / floor", "noisy"],
+                                     [(r["model"], f"{r['sampler']} η={r['eta']:g} S={r['steps']}",
+                                       tables.pm(r["value"], r["sd"]), f"{r['ratio']:.2f}", f"{r['noisy']:.1%}")
+                                      for r in rows]))
     if notebook_rows:
         rows = [(name, f"{s:.1f}") for name, s in notebook_rows]
         rows.append(("**total**", f"{sum(s for _, s in notebook_rows):.1f}"))
@@ -158,14 +224,21 @@ def add_arguments(p):
     options.flag(p, "--notebooks", "also time every notebook (takes minutes)")
     options.add(p, "--checkpoint", options.existing_path("checkpoint file"), None,
                 "U-Net checkpoint for the loop (none: the shipped one)")
+    options.flag(p, "--train", "also the training step: the recipe's images/s and its CPU levers (minutes)")
+    options.flag(p, "--peer", "also train and score diffusers' UNet2DModel with diffusers' recipe (≈ 15 min)")
+    options.add(p, "--peer-seconds", options.number(10, 7200), 600.0, "the peer's training wall time")
+    options.add(p, "--threads", options.integer(1, 256), 2, "torch CPU threads of --train's recipe and --peer")
+    options.flag(p, "--no-step", "skip the step benchmark")
     options.add(p, "--out", options.output_file(".md"), None, "also write the markdown report here")
 
 
 def main(args) -> int:
-    step_rows = bench_step(args.repeat)
+    step_rows = () if args.no_step else bench_step(args.repeat)
     loop = None if args.no_loop else bench_loop(args.loop_steps, args.loop_batch, args.repeat, args.checkpoint)
     notebook_rows = bench_notebooks() if args.notebooks else ()
-    text = report(step_rows, loop, notebook_rows)
+    train_rows = bench_train() if args.train else ()
+    peer = bench_peer(args.peer_seconds, args.threads) if args.peer else None
+    text = report(step_rows, loop, notebook_rows, train_rows, peer)
     print(text)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
     python -m ddim_ref sample --steps 50 --eta 0 --num 64 --seed 0 --out samples.png
     python -m ddim_ref sample --sampler ddpm --steps 1000 --out ddpm.png
     python -m ddim_ref sample --sampler dpm_solver_2m --steps 10 --out samples.npy   # (N, C, H, W) in [0, 1]
+    python -m ddim_ref sample --checkpoint data/digits16_cond_unet.pt --label 3 --guidance-scale 3 --out threes.npy
 
 Any registered sampler (``ddim_ref.SAMPLERS``) over ``--steps`` timesteps spaced by ``--spacing``;
 x_T and all noise come from one ``torch.Generator`` seeded with ``--seed``. Bad input exits with
@@ -32,6 +33,10 @@ def add_arguments(parser) -> None:
     add(parser, "--num", options.integer(1, 100_000), 64, "number of samples")
     add(parser, "--seed", options.integer(0, 2**63 - 1), 0, "seed of the torch.Generator (x_T and all noise)")
     add(parser, "--clip", options.number(0, lo_open=True), None, "clip x0_hat to [-C, C] (none: no clipping)")
+    add(parser, "--label", options.integer(0, 9999), None,
+        "class of every sample, for a class-conditional checkpoint (none: unconditional)")
+    add(parser, "--guidance-scale", options.number(0, 100), 1.0,
+        "classifier-free guidance scale s with --label: 1 conditional, 0 unconditional, > 1 guided")
     add(parser, "--threads", options.integer(1, 256), 2, "torch CPU threads")
     add(parser, "--out", options.output_file(".png", ".npy"), "samples.png",
         "output: .png for a grid, .npy for the array (N, C, H, W) in [0, 1] (a .png grid beside it)")
@@ -83,7 +88,10 @@ def main(args) -> int:
     generator = torch.Generator().manual_seed(args.seed)
     x_T = torch.randn((args.num, *ddim.sample_shape), generator=generator)
     start = time.perf_counter()
-    x_0 = ddim.sample(x_T, args.sampler, args.steps, args.spacing, generator, clip=args.clip, **own)
+    if args.label is None and args.guidance_scale != 1.0:
+        raise ValueError("--guidance-scale needs --label (the class to guide towards)")
+    x_0 = ddim.sample(x_T, args.sampler, args.steps, args.spacing, generator, label=args.label,
+                      guidance_scale=args.guidance_scale, clip=args.clip, **own)
     seconds = time.perf_counter() - start
     x_0 = x_0.double().numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +100,8 @@ def main(args) -> int:
         save_grid(x_0, args.out.with_suffix(".png"))
     else:
         save_grid(x_0, args.out)
+    if args.label is not None:
+        own = {"label": args.label, "guidance_scale": args.guidance_scale, **own}
     settings = ", ".join(f"{k}={v}" for k, v in own.items())
     print(f"{args.num} samples, {args.sampler} S={args.steps} {args.spacing}{', ' + settings if settings else ''}, "
           f"{seconds:.1f} s -> {args.out}")

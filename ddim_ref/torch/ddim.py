@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..guidance import classifier_free
 from ..samplers import SAMPLERS, invert, sample, sample_ddpm  # the reference loops themselves
 from ..schedules import DEFAULT_SPACING, beta_schedule, timesteps
 from ..schedules import alpha_bars as _alpha_bars
@@ -34,12 +35,18 @@ class TorchNoise:
                            device=self.generator.device).to(like.device)
 
 
-def as_model(network: nn.Module):
-    """``model(x_t, t: int)`` for the loops: calls ``network(x_t, t·1)`` with a LongTensor (B,), without grad."""
+def as_model(network: nn.Module, labels=None):
+    """``model(x_t, t: int)`` for the loops: calls ``network(x_t, t·1)`` with a LongTensor (B,), without grad.
+
+    ``labels`` (an int or a LongTensor (B,)) conditions a class-conditional network; None is its null label.
+    """
 
     @torch.no_grad()
     def model(x_t, t):
-        return network(x_t, torch.full((x_t.shape[0],), int(t), dtype=torch.long, device=x_t.device))
+        t = torch.full((x_t.shape[0],), int(t), dtype=torch.long, device=x_t.device)
+        if labels is None:
+            return network(x_t, t)
+        return network(x_t, t, torch.as_tensor(labels, dtype=torch.long, device=x_t.device).expand(x_t.shape[0]))
 
     return model
 
@@ -73,17 +80,43 @@ class DDIM(nn.Module):
 
     @property
     def model(self):
-        """The network as ``model(x_t, t)`` for any reference sampler."""
+        """The network as ``model(x_t, t)`` for any reference sampler (unconditional: the null label)."""
         return as_model(self.network)
+
+    @property
+    def num_classes(self) -> int:
+        """Number of labels of a class-conditional network (0: unconditional)."""
+        return int(getattr(self.network.config, "num_classes", 0))
+
+    def guided_model(self, label=None, guidance_scale=1.0):
+        """``model(x_t, t)`` for ``label`` (an int, or a LongTensor (B,)), with classifier-free guidance scale s.
+
+        s = 1 is the plain conditional model, s = 0 the unconditional one (``ddim_ref.guidance``);
+        ``label=None`` is the unconditional model.
+        """
+        if label is None:
+            return self.model
+        if not self.num_classes:
+            raise ValueError("this checkpoint is unconditional: it takes no label (train with --class-conditional)")
+        labels = torch.as_tensor(label, dtype=torch.long)
+        if labels.numel() == 0 or int(labels.min()) < 0 or int(labels.max()) >= self.num_classes:
+            raise ValueError(f"label must lie in [0, {self.num_classes - 1}], got {label!r}")
+        conditional = as_model(self.network, labels)
+        return conditional if guidance_scale == 1 else classifier_free(self.model, conditional, guidance_scale)
 
     def timesteps(self, num_steps=None, spacing=DEFAULT_SPACING):
         """τ over ``num_steps`` (all T if None) spaced by ``spacing``."""
         return timesteps(self.T, self.T if num_steps is None else num_steps, spacing)
 
     @torch.no_grad()
-    def sample(self, x_T, sampler="ddim", num_steps=None, spacing=DEFAULT_SPACING, generator=None, **kwargs):
-        """Any registered sampler by name, over ``num_steps`` timesteps; ``kwargs`` are the contract's and its own."""
-        return SAMPLERS[sampler](self.model, x_T, self.alpha_bars, self.timesteps(num_steps, spacing), rng=generator,
+    def sample(self, x_T, sampler="ddim", num_steps=None, spacing=DEFAULT_SPACING, generator=None, label=None,
+               guidance_scale=1.0, **kwargs):
+        """Any registered sampler by name, over ``num_steps`` timesteps; ``kwargs`` are the contract's and its own.
+
+        ``label`` / ``guidance_scale`` sample a class-conditional checkpoint (see :meth:`guided_model`).
+        """
+        model = self.guided_model(label, guidance_scale)
+        return SAMPLERS[sampler](model, x_T, self.alpha_bars, self.timesteps(num_steps, spacing), rng=generator,
                                  prediction_type=self.prediction_type, **kwargs)
 
     def forward(self, x_T, eta=0.0, num_steps=None, spacing=DEFAULT_SPACING, generator=None, **kwargs):

@@ -21,13 +21,15 @@ a single FD of n samples scatters as much. Images are in the data set's range [0
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..metrics import to_images  # noqa: F401  (re-exported: samples in [−1, 1] → the classifier's [0, 1])
+from ..metrics import noisy_fraction, total_variation
+from ..metrics import to_images as to_images  # re-exported: samples in [−1, 1] → the classifier's [0, 1]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DIGITS_PATH = DATA_DIR / "digits16.npz"
@@ -142,8 +144,8 @@ def frechet_distance(feats_a, feats_b) -> float:
     return float(np.sum((mu_a - mu_b) ** 2) + np.trace(c_a) + np.trace(c_b) - 2 * tr_cross.sum())
 
 
-def fd_floor(n: int, seed: int = 0, classifier=None, data=None, repeats: int = 30) -> float:
-    """Eq. 2: mean FD of ``repeats`` sets of ``n`` train images (each drawn without replacement) vs the test split."""
+def fd_floor_draws(n: int, seed: int = 0, classifier=None, data=None, repeats: int = 30) -> np.ndarray:
+    """Eq. 2's draws: the FD of ``repeats`` sets of ``n`` train images (each without replacement) vs the test split."""
     data = load_digits() if data is None else data
     n = _check_n(n, len(data["x_train"]))
     if isinstance(repeats, bool) or int(repeats) != repeats or repeats < 1:
@@ -151,8 +153,19 @@ def fd_floor(n: int, seed: int = 0, classifier=None, data=None, repeats: int = 3
     net = classifier if classifier is not None else load_classifier()
     train, test = features(data["x_train"], net), features(data["x_test"], net)
     rng = np.random.default_rng(seed)
-    return float(np.mean([frechet_distance(train[rng.choice(len(train), size=n, replace=False)], test)
-                          for _ in range(int(repeats))]))
+    return np.array([frechet_distance(train[rng.choice(len(train), size=n, replace=False)], test)
+                     for _ in range(int(repeats))])
+
+
+def fd_floor(n: int, seed: int = 0, classifier=None, data=None, repeats: int = 30) -> float:
+    """Eq. 2: the mean of :func:`fd_floor_draws` — the FD a generator as good as real digits would score."""
+    return float(np.mean(fd_floor_draws(n, seed, classifier, data, repeats)))
+
+
+def noise_threshold(data=None) -> float:
+    """The largest total variation of a real (train) digit: a sample above it keeps visible noise."""
+    data = load_digits() if data is None else data
+    return float(total_variation(data["x_train"]).max())
 
 
 def _check_n(n, available: int) -> int:
@@ -169,13 +182,27 @@ def accuracy(classifier=None, data=None) -> float:
 
 
 def evaluate(samples, n: int | None = None, seed: int = 0, classifier=None, floor_repeats: int = 30) -> dict:
-    """FD of the first ``n`` samples vs the test split, the floor (2) at that n, their ratio, and the confidence (3)."""
-    x = _as_images(samples)
-    n = _check_n(len(x) if n is None else n, len(x))
+    """FD of the samples vs the test split, next to its floor (2) at the same n; confidence (3); noisy share.
+
+    ``samples`` is one set (N, 1, 16, 16) or a list of sets, one per seed: then ``fd`` is their mean
+    and ``fd_sd`` their standard deviation (ddof 1). ``fd_floor_sd`` is the scatter of one draw of
+    (2), i.e. how much a single FD of n real digits varies; ``noisy`` the share of samples above
+    :func:`noise_threshold`.
+    """
+    sets = [_as_images(s) for s in (samples if isinstance(samples, (list, tuple)) else [samples])]
+    n = _check_n(min(len(x) for x in sets) if n is None else n, min(len(x) for x in sets))
     data = load_digits()
     net = classifier if classifier is not None else load_classifier()
-    feats, probs = features_and_probs(x[:n], net)
-    fd = frechet_distance(feats, features(data["x_test"], net))
-    floor = fd_floor(n, seed, net, data, floor_repeats)
-    return {"n": n, "fd": fd, "fd_floor": floor, "fd_ratio": fd / floor,
-            "confidence": float(probs.max(1).mean())}
+    test = features(data["x_test"], net)
+    fds, confidences, noisy = [], [], []
+    threshold = noise_threshold(data)
+    for x in sets:
+        feats, probs = features_and_probs(x[:n], net)
+        fds.append(frechet_distance(feats, test))
+        confidences.append(float(probs.max(1).mean()))
+        noisy.append(noisy_fraction(x[:n].numpy(), threshold))
+    draws = fd_floor_draws(n, seed, net, data, floor_repeats)
+    fd, floor = float(np.mean(fds)), float(np.mean(draws))
+    return {"n": n, "seeds": len(sets), "fd": fd, "fd_sd": float(np.std(fds, ddof=1)) if len(fds) > 1 else math.nan,
+            "fds": fds, "fd_floor": floor, "fd_floor_sd": float(np.std(draws, ddof=1)) if len(draws) > 1 else math.nan,
+            "fd_ratio": fd / floor, "confidence": float(np.mean(confidences)), "noisy": float(np.mean(noisy))}

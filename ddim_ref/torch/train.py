@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel
 
 from .._checks import check_choice, check_int, check_number
@@ -43,6 +42,9 @@ from .unet import MLP, MLPConfig, UNet, UNetConfig
 DIGITS = Path(__file__).resolve().parents[2] / "data" / "digits16.npz"
 
 
+LOSS_WEIGHTINGS = ("none", "min_snr")
+
+
 def _option(default, help_, lo=None, hi=None, choices=None):
     """A TrainConfig field with its one-phrase help and its allowed range (read by the CLI and checked here)."""
     return field(default=default, metadata={"help": help_, "lo": lo, "hi": hi, "choices": choices})
@@ -53,6 +55,8 @@ class TrainConfig:
     """One training run; every field is a ``python -m ddim_ref train --field-name`` option."""
 
     data: str = _option("digits", "training data: digits (data/digits16.npz) or gmm:NAME (2-D, trains the MLP)")
+    class_conditional: bool = _option(False, "digits only: learn p(x | label) too, with label dropout (for CFG)")
+    p_uncond: float = _option(0.1, "label dropout: share of labels replaced by the null label", 0.0, 1.0)
     prediction_type: str = _option("epsilon", "what the network predicts", choices=PREDICTION_TYPES)
     schedule: str = _option("linear", "beta schedule of the NumPy reference", choices=BETA_SCHEDULES)
     T: int = _option(1000, "number of diffusion timesteps", 2, 100_000)
@@ -66,6 +70,9 @@ class TrainConfig:
     weight_decay: float = _option(0.0, "AdamW weight decay", 0.0, 1.0)
     grad_clip: float = _option(1.0, "gradient-norm clipping threshold", 1e-6, 1e6)
     ema_max_decay: float = _option(0.999, "largest EMA decay (the warmup ramps up to it)", 0.0, 0.99999)
+    loss_weighting: str = _option("none", "per-timestep loss weight: none, or min_snr (Hang et al. 2023)",
+                                  choices=LOSS_WEIGHTINGS)
+    min_snr_gamma: float = _option(5.0, "gamma of min_snr: weight min(SNR, gamma) / SNR for epsilon", 0.01, 1000.0)
     base_channels: int = _option(16, "U-Net width of the first level", 8, 512)
     channel_mults: tuple = _option((1, 2, 4), "U-Net width multipliers, one level each", 1, 16)
     num_res_blocks: int = _option(1, "residual blocks per U-Net level", 1, 8)
@@ -75,6 +82,8 @@ class TrainConfig:
     out: str = _option("runs/digits", "output folder (ckpt.pt while training, model.pt at the end)")
     threads: int = _option(2, "CPU threads per process", 1, 256)
     amp: bool = _option(True, "bfloat16 autocast on CUDA (ignored on CPU)")
+    channels_last: bool = _option(False, "channels-last memory format (no gain on the 2-core CPU: results/bench.md)")
+    compile: bool = _option(False, "torch.compile the network (slower on the 2-core CPU: results/bench.md)")
     progress: bool = _option(True, "show a tqdm progress bar")
 
     def __post_init__(self):
@@ -94,26 +103,34 @@ class TrainConfig:
                 check_number(f.name, value, meta["lo"], meta["hi"])
         if self.beta_start > self.beta_end:
             raise ValueError(f"beta_start must be <= beta_end, got {self.beta_start} > {self.beta_end}")
+        if self.class_conditional and self.data != "digits":
+            raise ValueError("class_conditional needs labelled data: data='digits'")
         if not (self.data == "digits" or self.data.removeprefix("gmm:") in TOY_MIXTURES):
             raise ValueError(f"data must be 'digits' or gmm:NAME with NAME in {sorted(TOY_MIXTURES)}, "
                              f"got {self.data!r}")
 
 
 # ---------------------------------------------------------------- pieces
-def load_data(cfg: TrainConfig) -> torch.Tensor:
-    """digits: x_train (1497, 1, 16, 16) scaled to [−1, 1]; gmm:NAME: 8192 exact samples (8192, 2)."""
+NUM_DIGIT_CLASSES = 10
+
+
+def load_data(cfg: TrainConfig):
+    """(x, labels): digits x_train (1497, 1, 16, 16) scaled to [−1, 1] and y_train (labels None unless
+    ``class_conditional``); gmm:NAME: 8192 exact samples (8192, 2), no labels."""
     if cfg.data == "digits":
         with np.load(DIGITS) as f:
-            return torch.from_numpy(f["x_train"]) * 2 - 1
+            x, y = torch.from_numpy(f["x_train"]) * 2 - 1, torch.from_numpy(f["y_train"]).long()
+        return x, (y if cfg.class_conditional else None)
     points = toy_mixture(cfg.data.removeprefix("gmm:")).sample(8192, np.random.default_rng(cfg.seed))
-    return torch.from_numpy(points.astype(np.float32))
+    return torch.from_numpy(points.astype(np.float32)), None
 
 
 def make_network(cfg: TrainConfig, data: torch.Tensor):
     if data.ndim == 2:
         return MLP(MLPConfig(dim=data.shape[1], hidden=cfg.mlp_hidden))
     return UNet(UNetConfig(image_size=data.shape[-1], in_channels=data.shape[1], base_channels=cfg.base_channels,
-                           channel_mults=cfg.channel_mults, num_res_blocks=cfg.num_res_blocks))
+                           channel_mults=cfg.channel_mults, num_res_blocks=cfg.num_res_blocks,
+                           num_classes=NUM_DIGIT_CLASSES if cfg.class_conditional else 0))
 
 
 def lr_factor(cfg: TrainConfig):
@@ -135,12 +152,36 @@ def ema_warmup_avg_fn(max_decay: float):
     return update
 
 
-def draw_batch(data, num_train_steps: int, batch_size: int, generator: torch.Generator):
-    """(x0, t, ε) for one global batch, from the CPU generator (identical on every rank)."""
-    x0 = data[torch.randint(len(data), (batch_size,), generator=generator)]
+def draw_batch(data, num_train_steps: int, batch_size: int, generator: torch.Generator, labels=None,
+               p_uncond: float = 0.0):
+    """(x0, t, ε, y) for one global batch, from the CPU generator (identical on every rank).
+
+    With ``labels``, y is each image's label, replaced by the null label (``NUM_DIGIT_CLASSES``) with
+    probability ``p_uncond`` (label dropout, Ho & Salimans 2022, Alg. 1); else y is None.
+    """
+    index = torch.randint(len(data), (batch_size,), generator=generator)
+    x0 = data[index]
     t = torch.randint(num_train_steps, (batch_size,), generator=generator)
     eps = torch.randn(x0.shape, generator=generator)
-    return x0, t, eps
+    if labels is None:
+        return x0, t, eps, None
+    drop = torch.rand(batch_size, generator=generator) < p_uncond
+    return x0, t, eps, torch.where(drop, NUM_DIGIT_CLASSES, labels[index])
+
+
+def per_sample_mse(output, target):
+    """‖output − target‖² / d per sample: (B, …) → (B,)."""
+    return ((output - target) ** 2).flatten(1).mean(1)
+
+
+def loss_weight(alpha_bar_t, cfg: TrainConfig):
+    """DDPM's simple loss weights every t alike; min-SNR-γ (Hang et al. 2023, Eq. 6) weights min(SNR, γ)/SNR
+    (for ε; min(SNR, γ) for x0 and min(SNR, γ)/(SNR + 1) for v), so low-noise steps stop dominating."""
+    if cfg.loss_weighting == "none":
+        return torch.ones_like(alpha_bar_t)
+    snr = alpha_bar_t / (1 - alpha_bar_t)
+    clipped = snr.clamp(max=cfg.min_snr_gamma)
+    return {"epsilon": clipped / snr, "sample": clipped, "v_prediction": clipped / (snr + 1)}[cfg.prediction_type]
 
 
 def schedule_config(cfg: TrainConfig) -> dict:
@@ -169,7 +210,7 @@ def _distributed():
 
 
 # ---------------------------------------------------------------- the loop
-RESUME_KEEPS = {"steps", "checkpoint_every", "out", "threads", "progress", "amp"}  # may change on --resume
+RESUME_KEEPS = {"steps", "checkpoint_every", "out", "threads", "progress", "amp", "channels_last", "compile"}
 
 
 def train(cfg: TrainConfig, resume: bool = False, stop_at: int | None = None):
@@ -183,19 +224,23 @@ def train(cfg: TrainConfig, resume: bool = False, stop_at: int | None = None):
     if device.type == "cpu":
         torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
-    data = load_data(cfg)
+    data, labels = load_data(cfg)
     ab = torch.tensor(alpha_bars(beta_schedule(cfg.schedule, cfg.T, beta_start=cfg.beta_start,
                                                beta_end=cfg.beta_end)), dtype=torch.float32)
     torch.manual_seed(cfg.seed)  # initial weights (and dropout, if any)
     network = make_network(cfg, data).to(device)
+    if cfg.channels_last and data.ndim == 4:
+        network = network.to(memory_format=torch.channels_last)
     ema = AveragedModel(network, multi_avg_fn=ema_warmup_avg_fn(cfg.ema_max_decay))
-    optimizer = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(cfg))
     generator = torch.Generator().manual_seed(cfg.seed)
     step = 0
     if resume:
         step = _restore(out / "ckpt.pt", cfg, network, ema, optimizer, scheduler, generator)
     model = torch.nn.parallel.DistributedDataParallel(network) if world > 1 else network
+    if cfg.compile:
+        model = torch.compile(model)
     amp = cfg.amp and device.type == "cuda"
     per_rank = cfg.batch_size // world
     stop = cfg.steps if stop_at is None else min(stop_at, cfg.steps)
@@ -203,14 +248,15 @@ def train(cfg: TrainConfig, resume: bool = False, stop_at: int | None = None):
     bar = _progress(cfg, rank, step, stop)
     seen, tick = 0, time.perf_counter()
     while step < stop:
-        x0, t, eps = draw_batch(data, cfg.T, cfg.batch_size, generator)
+        x0, t, eps, y = draw_batch(data, cfg.T, cfg.batch_size, generator, labels, cfg.p_uncond)
         x0, t, eps = (a[rank * per_rank:(rank + 1) * per_rank].to(device) for a in (x0, t, eps))
+        y = None if y is None else y[rank * per_rank:(rank + 1) * per_rank].to(device)
         alpha_bar_t = ab.to(device)[t].view(-1, *[1] * (x0.ndim - 1))    # (b, 1, …) broadcasts over x
         x_t = q_sample(x0, alpha_bar_t, eps)
         target = model_target(x0, eps, alpha_bar_t, cfg.prediction_type)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            output = model(x_t, t)
-        loss = F.mse_loss(output.float(), target)
+            output = model(x_t, t) if y is None else model(x_t, t, y)
+        loss = (loss_weight(alpha_bar_t, cfg).flatten() * per_sample_mse(output.float(), target)).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()                                                   # DDP averages gradients here
         torch.nn.utils.clip_grad_norm_(network.parameters(), cfg.grad_clip)

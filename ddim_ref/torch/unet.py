@@ -57,6 +57,7 @@ class UNetConfig:
     num_heads: int = 4
     groups: int = 8                   # GroupNorm groups
     dropout: float = 0.0
+    num_classes: int = 0              # > 0: class-conditional, labels 0 … num_classes−1 and the null label num_classes
 
     def __post_init__(self):
         self.channel_mults = tuple(int(m) for m in self.channel_mults)
@@ -119,6 +120,8 @@ class UNet(nn.Module):
             return ResBlock(c_in, c_out, emb_dim, cfg.groups, cfg.dropout)
 
         self.time_embed = TimeEmbedding(cfg.base_channels, emb_dim)
+        # class-conditional: one learned vector per label, plus the null label (index num_classes) for CFG
+        self.label_embed = nn.Embedding(cfg.num_classes + 1, emb_dim) if cfg.num_classes else None
         self.conv_in = nn.Conv2d(cfg.in_channels, widths[0], 3, padding=1)
         self.down, self.downsample = nn.ModuleList(), nn.ModuleList()
         c = widths[0]
@@ -140,10 +143,16 @@ class UNet(nn.Module):
         self.norm_out = nn.GroupNorm(cfg.groups, widths[0])
         self.conv_out = nn.Conv2d(widths[0], cfg.in_channels, 3, padding=1)
 
-    def forward(self, x, t):
-        """(B, C, H, W), (B,) integer timesteps → ε̂ (or x0̂ / v̂), (B, C, H, W)."""
+    def forward(self, x, t, y=None):
+        """(B, C, H, W), (B,) integer timesteps [, (B,) labels; None = the null label] → ε̂ (or x0̂ / v̂), (B, C, H, W)."""
         last = len(self.down) - 1
         emb = self.time_embed(t)                                  # (B, 4·base)
+        if self.label_embed is not None:                          # + the label's embedding (Ho & Salimans 2022)
+            if y is None:
+                y = torch.full_like(t, self.config.num_classes)
+            emb = emb + self.label_embed(y)
+        elif y is not None:
+            raise ValueError("this U-Net is unconditional (num_classes = 0): it takes no labels")
         h = self.conv_in(x)                                       # (B, widths[0], H, W)
         skips = []
         for i, (blocks, down) in enumerate(zip(self.down, self.downsample, strict=True)):

@@ -64,6 +64,7 @@ def add_arguments(p):
         "seeds: each gives its own x_T, noise and reference sets")
     add(p, "--mixture", options.choice(TOY_MIXTURES), "ring", "the 2-D toy mixture for --data gmm")
     add(p, "--checkpoint", options.existing_path("checkpoint file"), None, "digits checkpoint (none: the shipped one)")
+    add(p, "--threads", options.integer(1, 256), 1, "torch CPU threads for the digits U-Net")
     options.flag(p, "--table2", "also the Table 2 protocol: encode/decode reconstruction")
     add(p, "--table2-steps", listing(options.integer(1, 1000)), [10, 20, 50, 100, 200, 500, 1000], "Table 2's S")
     add(p, "--table2-num", options.integer(1, 100_000), None, "samples for Table 2 (none: --num)")
@@ -83,7 +84,7 @@ def main(args) -> int:
     rows, rows2 = [], []
     for data in args.data:
         for seed in args.seeds:
-            problem = make_problem(data, args.num, seed, args.mixture, args.checkpoint)
+            problem = make_problem(data, args.num, seed, args.mixture, args.checkpoint, args.threads)
             if not args.no_table1:
                 rows += run_table1(problem, args.samplers, args.eta, args.spacing, args.steps, seed, progress)
             if args.table2:

@@ -76,35 +76,48 @@ def analytic_problem(data: str, num: int, seed: int, mixture: str = "ring", num_
     return Problem(data, truth.model(ab), ab, x_T, score, floors, to_pixels=lambda x: x)
 
 
-def digits_problem(num: int, seed: int, checkpoint=None) -> Problem:
-    """The U-Net on x_T ~ N(0, I) from ``seed``; FD of the classifier features vs the test split."""
+def digits_problem(num: int, seed: int, checkpoint=None, threads: int = 1) -> Problem:
+    """The U-Net on x_T ~ N(0, I) from ``seed``, scored against the digits16 splits:
+
+    ``fd``        FD of the classifier features vs the test split (floor: n real train digits, 30 draws)
+    ``noisy``     share of samples whose total variation exceeds every real train digit's (floor: the test digits')
+    ``nn_ratio``  median distance from a sample to its nearest train digit over the same for the test digits
+                  (floor 1; well below 1 would mean samples copy the training set)
+    """
     import torch
 
     from ...torch import metrics as tmetrics
     from ...torch.ddim import DDIM
 
-    torch.set_num_threads(1)  # one thread is the fastest for these small batches on a shared machine
+    torch.set_num_threads(threads)
     ddim = DDIM.from_checkpoint(checkpoint)
     if ddim.prediction_type != "epsilon":
         raise ValueError(f"the tradeoff study expects an epsilon-prediction checkpoint, got {ddim.prediction_type!r}")
     x_T = torch.randn((num, *ddim.sample_shape), generator=torch.Generator().manual_seed(seed))
-    classifier = tmetrics.load_classifier()
-    floor = tmetrics.fd_floor(num, seed, classifier)
+    classifier, data = tmetrics.load_classifier(), tmetrics.load_digits()
+    test_features = tmetrics.features(data["x_test"], classifier)
+    threshold = tmetrics.noise_threshold(data)
+    test_nn = float(np.median(metrics.nearest_distance(data["x_test"], data["x_train"])))
+    floors = {"fd": tmetrics.fd_floor(num, seed, classifier, data),
+              "noisy": metrics.noisy_fraction(data["x_test"], threshold), "nn_ratio": 1.0}
 
     def to_pixels(x):
         return metrics.to_images(x.double()).numpy()
 
     def score(x0, tau0, deterministic):
-        return {"fd": tmetrics.evaluate(to_pixels(x0), seed=seed, classifier=classifier)["fd"]}
+        images = to_pixels(x0)
+        nn = float(np.median(metrics.nearest_distance(images, data["x_train"])))
+        return {"fd": tmetrics.frechet_distance(tmetrics.features(images, classifier), test_features),
+                "noisy": metrics.noisy_fraction(images, threshold), "nn_ratio": nn / test_nn}
 
     def make_rng(key):
         return torch.Generator().manual_seed(key)
 
-    return Problem("digits", ddim.model, ddim.alpha_bars, x_T, score, {"fd": floor}, make_rng, to_pixels)
+    return Problem("digits", ddim.model, ddim.alpha_bars, x_T, score, floors, make_rng, to_pixels)
 
 
-def make_problem(data: str, num: int, seed: int, mixture: str = "ring", checkpoint=None) -> Problem:
+def make_problem(data: str, num: int, seed: int, mixture: str = "ring", checkpoint=None, threads: int = 1) -> Problem:
     """The named problem at one seed."""
     if data == "digits":
-        return digits_problem(num, seed, checkpoint)
+        return digits_problem(num, seed, checkpoint, threads)
     return analytic_problem(data, num, seed, mixture)
