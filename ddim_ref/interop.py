@@ -46,11 +46,15 @@ class SamplerConfig:
         return timesteps(self.num_train_steps, num_steps, self.timestep_spacing, self.steps_offset)
 
     @property
+    def common_kwargs(self) -> dict:
+        """The contract keywords of this scheduler, which any registered sampler takes."""
+        return dict(final_alpha_bar=self.final_alpha_bar, prediction_type=self.prediction_type, clip=self.clip,
+                    threshold=self.threshold, sample_max_value=self.sample_max_value)
+
+    @property
     def sampler_kwargs(self) -> dict:
         """The contract keywords and options that reproduce this scheduler (DDIM's ``eta`` is the caller's)."""
-        options = {"variance": self.variance} if self.sampler == "ddpm" else {}
-        return dict(final_alpha_bar=self.final_alpha_bar, prediction_type=self.prediction_type, clip=self.clip,
-                    threshold=self.threshold, sample_max_value=self.sample_max_value, **options)
+        return {**self.common_kwargs, **({"variance": self.variance} if self.sampler == "ddpm" else {})}
 
     def sample(self, model, x_T, num_steps: int, **kwargs):
         """Run this scheduler's sampler (``SAMPLERS[self.sampler]``) over ``num_steps``; ``kwargs`` add to the

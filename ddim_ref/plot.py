@@ -209,18 +209,20 @@ def markdown_table(header, rows):
 
 # ---------------------------------------------------------------- images
 def tile_images(images, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """Tile (n, H, W) or (n, 1, H, W) images into one 2-D array, row by row, ``pad`` pixels apart."""
+    """Tile (n, H, W), (n, 1, H, W) or RGB (n, 3, H, W) images into one (H', W') or (H', W', 3) array,
+    row by row, ``pad`` pixels apart."""
     x = np.asarray(images, dtype=np.float64)
-    if x.ndim == 4 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 3 or len(x) == 0:
-        raise ValueError(f"tile_images needs grey images of shape (n, H, W) or (n, 1, H, W), got {np.shape(images)}")
-    n, H, W = x.shape
+    rgb = x.ndim == 4 and x.shape[1] == 3
+    if x.ndim == 4 and x.shape[1] in (1, 3):
+        x = x.transpose(0, 2, 3, 1) if rgb else x[:, 0]  # (n, H, W, 3) or (n, H, W)
+    if x.ndim != 3 + rgb or len(x) == 0:
+        raise ValueError(f"tile_images needs images of shape (n, H, W) or (n, 1 or 3, H, W), got {np.shape(images)}")
+    n, H, W = x.shape[:3]
     ncols = int(np.ceil(n**0.5)) if ncols is None else ncols
     if ncols < 1:
         raise ValueError(f"ncols must be >= 1, got {ncols}")
     nrows = -(-n // ncols)
-    out = np.full((nrows * (H + pad) - pad, ncols * (W + pad) - pad), pad_value, dtype=np.float64)
+    out = np.full((nrows * (H + pad) - pad, ncols * (W + pad) - pad, *x.shape[3:]), pad_value, dtype=np.float64)
     for i, img in enumerate(x):
         r, c = divmod(i, ncols)
         out[r * (H + pad):r * (H + pad) + H, c * (W + pad):c * (W + pad) + W] = img
@@ -228,15 +230,18 @@ def tile_images(images, ncols: int | None = None, pad: int = 1, pad_value: float
 
 
 def image_grid(images, ax=None, ncols=None, title=None, vmin=0.0, vmax=1.0, pad=1, inches_per_pixel=1 / 20):
-    """Show grey images (n, [1,] H, W) as one grid; values outside [vmin, vmax] saturate.
+    """Show grey images (n, [1,] H, W) or RGB images (n, 3, H, W) as one grid; values outside [vmin, vmax] saturate.
 
     Without ``ax`` the new figure is sized to the grid, ``inches_per_pixel`` per pixel.
     """
     tiled = tile_images(images, ncols, pad, pad_value=vmax)
     if ax is None:
-        h, w = tiled.shape
+        h, w = tiled.shape[:2]
         ax = _ax(None, (w * inches_per_pixel, h * inches_per_pixel + (0.3 if title else 0)))
-    ax.imshow(tiled, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
+    if tiled.ndim == 3:  # RGB: imshow takes [0, 1]
+        ax.imshow(((tiled - vmin) / (vmax - vmin)).clip(0, 1), interpolation="nearest")
+    else:
+        ax.imshow(tiled, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
     if title is not None:
         ax.set_title(title)

@@ -48,10 +48,17 @@ def test_tile_images_puts_image_i_at_row_i_div_ncols_column_i_mod_ncols():
     assert np.all(tiled[:, 5:7] == -1.0) and np.all(tiled[12:, 7:] == -1.0)  # gaps and the empty slots
 
 
-@pytest.mark.parametrize("bad", [np.zeros((2, 3, 4, 4)), np.zeros((4, 4)), np.zeros((0, 4, 4))])
-def test_tile_images_rejects_non_grey_batches(bad):
+@pytest.mark.parametrize("bad", [np.zeros((2, 2, 4, 4)), np.zeros((4, 4)), np.zeros((0, 4, 4))])
+def test_tile_images_rejects_batches_that_are_neither_grey_nor_rgb(bad):
     with pytest.raises(ValueError, match="shape"):
         dp.tile_images(bad)
+
+
+def test_tile_images_keeps_rgb_colour():
+    imgs = np.random.default_rng(2).random((5, 3, 4, 6))
+    out = dp.tile_images(imgs, ncols=3, pad=1)
+    assert out.shape == (2 * 4 + 1, 3 * 6 + 2, 3)
+    np.testing.assert_array_equal(out[5:9, 7:13], imgs[4].transpose(1, 2, 0))  # row 1, column 1
 
 
 def test_image_grid_shows_the_tiled_array_even_with_integer_limits():

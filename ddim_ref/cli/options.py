@@ -76,14 +76,14 @@ def number(lo: float, hi: float | None = None, lo_open: bool = False) -> OptionT
                       bad, "X")
 
 
-def choice(choices) -> OptionType:
-    """One of ``choices``."""
+def choice(choices, cast=str) -> OptionType:
+    """One of ``choices`` (texts), returned through ``cast``."""
     choices = tuple(choices)
 
     def parse(text):
         if text not in choices:
             raise ValueError(f"expected one of {', '.join(choices)}, got {text!r}")
-        return text
+        return cast(text)
 
     return OptionType(parse, f"one of {', '.join(choices)}", ["nope"], "NAME")
 

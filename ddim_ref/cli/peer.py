@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..torch.train import DIGITS
+from ..torch.data import DIGITS
 
 BATCH, LR, WARMUP = 16, 1e-4, 500
 

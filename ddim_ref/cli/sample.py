@@ -4,6 +4,7 @@
     python -m ddim_ref sample --sampler ddpm --steps 1000 --out ddpm.png
     python -m ddim_ref sample --sampler dpm_solver_2m --steps 10 --out samples.npy   # (N, C, H, W) in [0, 1]
     python -m ddim_ref sample --checkpoint data/digits16_cond_unet.pt --label 3 --guidance-scale 3 --out threes.npy
+    python -m ddim_ref sample --diffusers ddpm-cifar10-32 --steps 50 --eta 0 --num 16 --out cifar.png
 
 Any registered sampler (``ddim_ref.SAMPLERS``) over ``--steps`` timesteps spaced by ``--spacing``;
 x_T and all noise come from one ``torch.Generator`` seeded with ``--seed``. Bad input exits with
@@ -26,6 +27,9 @@ def add_arguments(parser) -> None:
     add = options.add
     add(parser, "--checkpoint", options.existing_path("checkpoint file"), None,
         "checkpoint file (none: the shipped data/digits16_unet.pt)")
+    add(parser, "--diffusers", options.existing_path("diffusers model folder"), None,
+        "a diffusers-format folder (model_index.json + unet/ + scheduler/, or a UNet2DModel folder with "
+        "scheduler_config.json) instead of a checkpoint")
     add(parser, "--sampler", options.choice(SAMPLERS), "ddim", "registered sampler")
     add(parser, "--steps", options.integer(1, 100_000), 50, "number of sampling steps S (at most the model's T)")
     add(parser, "--eta", options.number(0, 1), None, "DDIM's eta: 0 deterministic, 1 DDPM-like (ddim only; none: 0)")
@@ -60,8 +64,10 @@ def save_grid(x, path, nrow=None):
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         return
-    grid = tile_images(to_images(x).mean(axis=1), ncols=nrow or math.ceil(math.sqrt(len(x))))  # channels → grey
-    plt.imsave(path, grid, cmap="gray", vmin=0, vmax=1)
+    images = to_images(x)
+    images = images if images.shape[1] in (1, 3) else images.mean(axis=1, keepdims=True)  # other channels → grey
+    grid = tile_images(images, ncols=nrow or math.ceil(math.sqrt(len(x))))
+    plt.imsave(path, grid if grid.ndim == 3 else grid, cmap=None if grid.ndim == 3 else "gray", vmin=0, vmax=1)
 
 
 def sampler_options(sampler: str, eta) -> dict:
@@ -74,24 +80,56 @@ def sampler_options(sampler: str, eta) -> dict:
     return {"eta": eta}
 
 
+def _checkpoint_sampler(args, own):
+    """(x_T shape, run(x_T, generator)) for a ddim_ref checkpoint."""
+    from ..torch.ddim import DDIM
+
+    if args.label is None and args.guidance_scale != 1.0:
+        raise ValueError("--guidance-scale needs --label (the class to guide towards)")
+    ddim = DDIM.from_checkpoint(args.checkpoint)
+    if args.steps > ddim.T:
+        raise ValueError(f"--steps must be in [1, {ddim.T}] for this checkpoint (T = {ddim.T}), got {args.steps}")
+    ddim.guided_model(args.label, args.guidance_scale)  # checks the label before any sampling
+
+    def run(x_T, generator):
+        return ddim.sample(x_T, args.sampler, args.steps, args.spacing, generator, label=args.label,
+                           guidance_scale=args.guidance_scale, clip=args.clip, **own)
+
+    return ddim.sample_shape, run
+
+
+def _diffusers_sampler(args, own):
+    """(x_T shape, run(x_T, generator)) for a diffusers-format folder: its network, its scheduler's settings."""
+    from ..schedules import timesteps
+    from ..torch.pretrained import load_diffusers, sample_shape
+
+    if args.checkpoint is not None or args.label is not None:
+        raise ValueError("--diffusers samples a published model: --checkpoint and --label do not apply")
+    model, config = load_diffusers(args.diffusers)
+    if args.steps > config.num_train_steps:
+        raise ValueError(f"--steps must be in [1, {config.num_train_steps}] for this model, got {args.steps}")
+    kwargs = {**config.common_kwargs, **({"clip": args.clip} if args.clip is not None else {}), **own}
+    tau = timesteps(config.num_train_steps, args.steps, args.spacing, config.steps_offset)
+
+    def run(x_T, generator):
+        return SAMPLERS[args.sampler](model, x_T, config.alpha_bars, tau, rng=generator, **kwargs)
+
+    return sample_shape(model), run
+
+
 def main(args) -> int:
     import torch
 
     from ..metrics import to_images
-    from ..torch.ddim import DDIM
 
     own = sampler_options(args.sampler, args.eta)
-    ddim = DDIM.from_checkpoint(args.checkpoint)
-    if args.steps > ddim.T:
-        raise ValueError(f"--steps must be in [1, {ddim.T}] for this checkpoint (T = {ddim.T}), got {args.steps}")
+    shape, run = (_diffusers_sampler if args.diffusers is not None else _checkpoint_sampler)(args, own)
     torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(args.seed)
-    x_T = torch.randn((args.num, *ddim.sample_shape), generator=generator)
+    x_T = torch.randn((args.num, *shape), generator=generator)
     start = time.perf_counter()
-    if args.label is None and args.guidance_scale != 1.0:
-        raise ValueError("--guidance-scale needs --label (the class to guide towards)")
-    x_0 = ddim.sample(x_T, args.sampler, args.steps, args.spacing, generator, label=args.label,
-                      guidance_scale=args.guidance_scale, clip=args.clip, **own)
+    with torch.no_grad():
+        x_0 = run(x_T, generator)
     seconds = time.perf_counter() - start
     x_0 = x_0.double().numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,18 +23,36 @@ def _config_fields():
 def _data(text):
     from ..analytic import TOY_MIXTURES
 
-    if text == "digits" or text.removeprefix("gmm:") in TOY_MIXTURES:
+    if text == "digits" or (text.startswith("gmm:") and text.removeprefix("gmm:") in TOY_MIXTURES):
         return text
-    raise ValueError(f"expected digits or gmm:NAME with NAME one of {', '.join(TOY_MIXTURES)}, got {text!r}")
+    path = Path(text)
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".npz"):
+        return text
+    raise ValueError(f"expected digits, gmm:NAME (NAME one of {', '.join(TOY_MIXTURES)}), an image folder or an "
+                     f".npz file, got {text!r}")
 
 
-DATA = options.OptionType(_data, "digits or gmm:NAME", ["nope", "gmm:nope"], "DATA")
+def _power_of_two(text):
+    from ..torch.data import check_image_size
+
+    try:
+        return check_image_size(int(text))
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a power of two in [2, 1024], got {text!r}") from None
+
+
+DATA = options.OptionType(_data, "digits, gmm:NAME, an image folder or an .npz file",
+                          ["nope", "gmm:nope", "/nonexistent/images"], "DATA")
 
 
 def _type(f):
     meta = f.metadata
     if f.name == "data":
         return DATA
+    if f.name == "image_size":
+        return options.OptionType(_power_of_two, "a power of two in [2, 1024]", ["x", "24", "0", "2048"], "N")
+    if f.name == "channels":
+        return options.choice(("1", "3"), cast=int)
     if meta.get("choices") is not None:
         return options.choice(meta["choices"])
     if f.name == "channel_mults":

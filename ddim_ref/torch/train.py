@@ -37,10 +37,8 @@ from ..analytic import TOY_MIXTURES, toy_mixture
 from ..parametrization import PREDICTION_TYPES, model_target, q_sample
 from ..schedules import BETA_SCHEDULES, alpha_bars, beta_schedule
 from .checkpoint import read_checkpoint, save_checkpoint
+from .data import DIGITS, check_image_size, images_of
 from .unet import MLP, MLPConfig, UNet, UNetConfig
-
-DIGITS = Path(__file__).resolve().parents[2] / "data" / "digits16.npz"
-
 
 LOSS_WEIGHTINGS = ("none", "min_snr")
 
@@ -54,7 +52,10 @@ def _option(default, help_, lo=None, hi=None, choices=None):
 class TrainConfig:
     """One training run; every field is a ``python -m ddim_ref train --field-name`` option."""
 
-    data: str = _option("digits", "training data: digits (data/digits16.npz) or gmm:NAME (2-D, trains the MLP)")
+    data: str = _option("digits", "training data: digits, gmm:NAME (2-D, trains the MLP), an image folder or an .npz")
+    image_size: int = _option(16, "side of the square images a folder is resized and cropped to (a power of two)",
+                              2, 1024)
+    channels: int = _option(1, "channels of a folder's images: 1 grey, 3 RGB", 1, 3)
     class_conditional: bool = _option(False, "digits only: learn p(x | label) too, with label dropout (for CFG)")
     p_uncond: float = _option(0.1, "label dropout: share of labels replaced by the null label", 0.0, 1.0)
     prediction_type: str = _option("epsilon", "what the network predicts", choices=PREDICTION_TYPES)
@@ -105,9 +106,14 @@ class TrainConfig:
             raise ValueError(f"beta_start must be <= beta_end, got {self.beta_start} > {self.beta_end}")
         if self.class_conditional and self.data != "digits":
             raise ValueError("class_conditional needs labelled data: data='digits'")
-        if not (self.data == "digits" or self.data.removeprefix("gmm:") in TOY_MIXTURES):
-            raise ValueError(f"data must be 'digits' or gmm:NAME with NAME in {sorted(TOY_MIXTURES)}, "
-                             f"got {self.data!r}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {self.channels}")
+        check_image_size(self.image_size)
+        if self.data.startswith("gmm:") and self.data.removeprefix("gmm:") not in TOY_MIXTURES:
+            raise ValueError(f"gmm:NAME needs NAME in {sorted(TOY_MIXTURES)}, got {self.data!r}")
+        if self.data != "digits" and not self.data.startswith("gmm:") and not Path(self.data).exists():
+            raise ValueError(f"data must be digits, gmm:NAME, an image folder or an .npz file; {self.data!r} "
+                             "does not exist")
 
 
 # ---------------------------------------------------------------- pieces
@@ -116,13 +122,16 @@ NUM_DIGIT_CLASSES = 10
 
 def load_data(cfg: TrainConfig):
     """(x, labels): digits x_train (1497, 1, 16, 16) scaled to [−1, 1] and y_train (labels None unless
-    ``class_conditional``); gmm:NAME: 8192 exact samples (8192, 2), no labels."""
+    ``class_conditional``); gmm:NAME: 8192 exact samples (8192, 2); a folder or .npz of images
+    (``ddim_ref.torch.data``) in [−1, 1]; no labels but the digits'."""
     if cfg.data == "digits":
         with np.load(DIGITS) as f:
             x, y = torch.from_numpy(f["x_train"]) * 2 - 1, torch.from_numpy(f["y_train"]).long()
         return x, (y if cfg.class_conditional else None)
-    points = toy_mixture(cfg.data.removeprefix("gmm:")).sample(8192, np.random.default_rng(cfg.seed))
-    return torch.from_numpy(points.astype(np.float32)), None
+    if cfg.data.startswith("gmm:"):
+        points = toy_mixture(cfg.data.removeprefix("gmm:")).sample(8192, np.random.default_rng(cfg.seed))
+        return torch.from_numpy(points.astype(np.float32)), None
+    return torch.from_numpy(images_of(cfg.data, cfg.image_size, cfg.channels)) * 2 - 1, None
 
 
 def make_network(cfg: TrainConfig, data: torch.Tensor):
