@@ -19,6 +19,7 @@ COMMANDS = {
     "demo": ("ddim_ref.cli.demo", "the main job: figures and a time/FD table from the shipped model and a 2-D toy"),
     "tradeoff": ("ddim_ref.cli.tradeoff", "quality vs number of steps (DDIM paper Tables 1 and 2 protocols)"),
     "bench": ("ddim_ref.cli.bench", "speed: NumPy step vs diffusers, torch loop overhead, notebook run times"),
+    "guidance": ("ddim_ref.cli.guidance", "what classifier-free guidance does: a labelled 2-D mixture and digits"),
     "classifier": ("ddim_ref.cli.classifier", "the digits FD classifier: its test accuracy and FD floor; --retrain"),
 }
 

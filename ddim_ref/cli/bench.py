@@ -25,6 +25,7 @@ import tempfile
 import time
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -116,6 +117,79 @@ def bench_loop(num_steps=20, batch=16, repeat=3, checkpoint=None):
     return loop_s, bare_s, machinery_s, num_steps, batch
 
 
+def _tiny_unet2d():
+    """The tests' tiny random UNet2DModel (3×8×8): where per-step overhead shows most."""
+    import torch
+    from diffusers import UNet2DModel
+
+    torch.manual_seed(0)
+    return UNet2DModel(sample_size=8, in_channels=3, out_channels=3, layers_per_block=1, block_out_channels=(8, 16),
+                       norm_num_groups=4, down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+                       up_block_types=("AttnUpBlock2D", "UpBlock2D")).eval()
+
+
+def _digits_unet2d(checkpoint=None):
+    """The shipped digits U-Net behind diffusers' UNet2DModel interface, so DDIMPipeline can run it."""
+    import torch
+    from diffusers import ConfigMixin, ModelMixin
+    from diffusers.configuration_utils import register_to_config
+
+    from ..torch.ddim import DDIM
+
+    class DigitsUNet(ModelMixin, ConfigMixin):
+        @register_to_config
+        def __init__(self, sample_size: int = 16, in_channels: int = 1):
+            super().__init__()
+            self.network = DDIM.from_checkpoint(checkpoint).network
+
+        def forward(self, x, t):
+            t = torch.as_tensor(t, device=x.device)
+            return SimpleNamespace(sample=self.network(x, (t.expand(x.shape[0]) if t.ndim == 0 else t).long()))
+
+    return DigitsUNet().eval()
+
+
+def _pipeline_timings(name, unet, num_steps, batch, repeat):
+    """(name, bare_s, loop_s, pipeline_s) for one unet: S bare calls, the reference loop, DDIMPipeline."""
+    import torch
+    from diffusers import DDIMPipeline, DDIMScheduler
+
+    from ..interop import from_diffusers_config
+    from ..torch.pretrained import as_model
+
+    scheduler = DDIMScheduler(num_train_timesteps=1000)
+    config = from_diffusers_config(dict(scheduler.config))  # the same settings (clip_sample=True, leading τ)
+    pipe = DDIMPipeline(unet=unet, scheduler=scheduler)
+    pipe.set_progress_bar_config(disable=True)
+    model = as_model(unet)
+    shape = (batch, unet.config.in_channels, unet.config.sample_size, unet.config.sample_size)
+    x_T = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+    tau = config.timesteps(num_steps)
+
+    def bare():  # the network's own cost: the same input each call (fed-back outputs can drift to denormals)
+        for t in tau:
+            model(x_T, int(t))
+
+    def loop():
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+        ((config.sample(model, x, num_steps) + 1) / 2).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+
+    def pipeline():
+        pipe(batch_size=batch, generator=torch.Generator().manual_seed(0), num_inference_steps=num_steps, eta=0.0,
+             output_type="np")
+
+    return (name, *_interleaved([bare, loop, pipeline], repeat))
+
+
+def bench_pipeline(num_steps=20, batch=16, repeat=3, checkpoint=None):
+    """Rows (network, bare_s, loop_s, pipeline_s) on a tiny UNet2DModel and on the digits U-Net; same S and batch."""
+    import torch
+
+    torch.set_num_threads(1)
+    return [_pipeline_timings("tiny UNet2DModel (3×8×8)", _tiny_unet2d(), num_steps, batch, repeat),
+            _pipeline_timings("digits U-Net (1×16×16)", _digits_unet2d(checkpoint), num_steps, batch, repeat)]
+
+
 def bench_notebooks(paths=None):
     """Rows (name, seconds) of executing each notebook with nbconvert, outputs to a temporary folder."""
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if paths is None else paths
@@ -175,7 +249,7 @@ def bench_peer(seconds, threads=2, num=512, seeds=(0, 1, 2), out_dir=None):
     return rows, steps, img_s
 
 
-def report(step_rows, loop=None, notebook_rows=(), train_rows=(), peer=None):
+def report(step_rows, loop=None, notebook_rows=(), train_rows=(), peer=None, pipeline_rows=()):
     """The benchmark as markdown."""
     parts = [f"Machine: {platform.processor() or platform.machine()}, {_cores()} cores; "
              f"Python {platform.python_version()}, NumPy {np.__version__}."]
@@ -191,6 +265,14 @@ def report(step_rows, loop=None, notebook_rows=(), train_rows=(), peer=None):
                      f"{bare_s:.3f} s of bare model calls ({(loop_s / bare_s - 1) * 100:+.1f} %, load noise included); "
                      f"the loop's own work (same loop, free model): {machinery_s * 1e3:.2f} ms = "
                      f"{machinery_s / bare_s * 100:.2f} % of the model calls.")
+    if pipeline_rows:
+        parts.append("DDIM sampling on one unet, the same S and batch, η = 0, output in [0, 1] channels-last on "
+                     "both sides (diffusers' DDIMPipeline vs the reference loop):")
+        parts.append(tables.markdown(["network", "bare model calls", "reference loop", "DDIMPipeline",
+                                      "loop / bare − 1", "loop / pipeline"],
+                                     [(n, f"{b * 1e3:.1f} ms", f"{lp * 1e3:.1f} ms", f"{p * 1e3:.1f} ms",
+                                       f"{(lp / b - 1) * 100:+.1f} %", f"{lp / p:.2f}")
+                                      for n, b, lp, p in pipeline_rows]))
     if train_rows:
         parts.append(tables.markdown(["training step (batch of the recipe)", "ms / step", "images / s",
                                       "start-up s"],
@@ -224,6 +306,7 @@ def add_arguments(p):
     options.flag(p, "--notebooks", "also time every notebook (takes minutes)")
     options.add(p, "--checkpoint", options.existing_path("checkpoint file"), None,
                 "U-Net checkpoint for the loop (none: the shipped one)")
+    options.flag(p, "--pipeline", "also the reference loop vs DDIMPipeline on a tiny UNet2DModel and the digits U-Net")
     options.flag(p, "--train", "also the training step: the recipe's images/s and its CPU levers (minutes)")
     options.flag(p, "--peer", "also train and score diffusers' UNet2DModel with diffusers' recipe (≈ 15 min)")
     options.add(p, "--peer-seconds", options.number(10, 7200), 600.0, "the peer's training wall time")
@@ -238,7 +321,9 @@ def main(args) -> int:
     notebook_rows = bench_notebooks() if args.notebooks else ()
     train_rows = bench_train() if args.train else ()
     peer = bench_peer(args.peer_seconds, args.threads) if args.peer else None
-    text = report(step_rows, loop, notebook_rows, train_rows, peer)
+    pipeline_rows = bench_pipeline(args.loop_steps, args.loop_batch, args.repeat, args.checkpoint) if args.pipeline \
+        else ()
+    text = report(step_rows, loop, notebook_rows, train_rows, peer, pipeline_rows)
     print(text)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from .unet import MLP, MLPConfig, UNet, UNetConfig
 
 FORMAT = "ddim_ref.checkpoint/1"
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "data" / "digits16_unet.pt"
+COND_CHECKPOINT = SHIPPED_CHECKPOINT.with_name("digits16_cond_unet.pt")  # class-conditional, for guidance
 NETWORKS = {"unet": (UNet, UNetConfig), "mlp": (MLP, MLPConfig)}
 
 
