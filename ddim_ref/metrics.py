@@ -8,6 +8,7 @@ Notation: x_1 … x_n are generated points, y_1 … y_m fresh exact samples, bot
     RMS(x, x*) = √((1/nd) Σ ‖x_i − x*_i‖²)                     error to the exact flow map from the same x_T
     TV(x)      = mean |x_{i,j+1} − x_{i,j}| + mean |x_{i+1,j} − x_{i,j}|   per image: leftover noise
     d_NN(x; R) = min_{r ∈ R} ‖x − r‖                           distance to the nearest item of R (memorisation)
+    FD(a, b)   = ‖μ_a − μ_b‖² + tr(C_a + C_b − 2 (C_a^½ C_b C_a^½)^½)   Fréchet distance of fitted Gaussians
 
 Both are reported for the 2-D mixtures. SW₂ is in the data's own units, costs O(K n log n) for
 K directions, and in 2-D its integral over directions is a deterministic quadrature (K evenly
@@ -121,6 +122,29 @@ def nearest_distance(x, reference) -> np.ndarray:
     return d2.min(1).clip(0, None) ** 0.5
 
 
+def _sqrtm_psd(c: np.ndarray) -> np.ndarray:
+    """C^½ of a symmetric positive semi-definite matrix via C = U diag(λ) Uᵀ (λ clipped at 0)."""
+    lam, u = np.linalg.eigh(c)
+    return (u * lam.clip(0, None) ** 0.5) @ u.T
+
+
+def frechet_distance(feats_a, feats_b) -> float:
+    """FD(a, b) = ‖μ_a − μ_b‖² + tr(C_a + C_b − 2 (C_a^½ C_b C_a^½)^½) between Gaussians fitted to two
+    feature sets (n, d), in float64 (Heusel et al. 2017's FID with any features; ``ddim_ref.torch.metrics``
+    supplies a digits classifier's)."""
+    a, b = np.asarray(feats_a, dtype=np.float64), np.asarray(feats_b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d, got {a.shape} and {b.shape}")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("each feature set needs at least 2 rows")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    c_a, c_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    root_a = _sqrtm_psd(c_a)
+    m = root_a @ c_b @ root_a
+    tr_cross = np.linalg.eigvalsh((m + m.T) / 2).clip(0, None) ** 0.5  # eigenvalues of (C_a^½ C_b C_a^½)^½
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(c_a) + np.trace(c_b) - 2 * tr_cross.sum())
+
+
 def to_images(x):
     """Samples in the trainers' range [−1, 1] → pixels in [0, 1] (clipped); arrays or tensors."""
     return ((x + 1) / 2).clip(0, 1)
@@ -129,4 +153,4 @@ def to_images(x):
 METRICS = {"sw2": sliced_wasserstein, "energy": energy_distance}
 
 __all__ = ["sliced_wasserstein", "energy_distance", "rms_error", "noise_floor", "directions", "to_images",
-           "total_variation", "noisy_fraction", "nearest_distance", "METRICS"]
+           "total_variation", "noisy_fraction", "nearest_distance", "frechet_distance", "METRICS"]

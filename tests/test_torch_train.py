@@ -107,3 +107,50 @@ def test_bad_train_options_exit_2_in_one_line(tmp_path, capsys, argv):
     assert len(err) == 1 and err[0].startswith("error:")
     assert not (tmp_path / "run").exists()
 
+
+
+def test_min_snr_weights_follow_hang_et_al():
+    """w = min(SNR, γ)/SNR for ε, min(SNR, γ) for x0, min(SNR, γ)/(SNR + 1) for v; 1 everywhere without weighting."""
+    from ddim_ref.torch.train import loss_weight
+
+    ab = torch.tensor([0.999, 0.9, 0.5, 0.1, 0.001], dtype=torch.float64)
+    snr = ab / (1 - ab)
+    clipped = torch.minimum(snr, torch.tensor(5.0, dtype=torch.float64))
+    expected = {"epsilon": clipped / snr, "sample": clipped, "v_prediction": clipped / (snr + 1)}
+    for prediction_type, w in expected.items():
+        cfg = TrainConfig(loss_weighting="min_snr", min_snr_gamma=5.0, prediction_type=prediction_type)
+        torch.testing.assert_close(loss_weight(ab, cfg), w)
+    assert torch.equal(loss_weight(ab, TrainConfig()), torch.ones_like(ab))
+    assert float(expected["epsilon"][0]) < 1 == float(expected["epsilon"][-1])  # only the low-noise end is damped
+
+
+def test_label_dropout_replaces_labels_by_the_null_label_at_rate_p_uncond():
+    from ddim_ref.torch.train import NUM_DIGIT_CLASSES, draw_batch
+
+    data, labels = torch.zeros(100, 1, 4, 4), torch.arange(100) % 10
+    g = torch.Generator().manual_seed(0)
+    _, _, _, y = draw_batch(data, 1000, 20_000, g, labels, p_uncond=0.25)
+    dropped = (y == NUM_DIGIT_CLASSES).double().mean().item()
+    assert abs(dropped - 0.25) < 0.01 and set(y.unique().tolist()) == set(range(11))
+    assert draw_batch(data, 1000, 8, g)[3] is None  # unconditional data draw no labels (and no extra randoms)
+
+
+def test_a_class_conditional_unet_trains_and_its_label_changes_the_output(tmp_path):
+    cfg = TrainConfig(data="digits", class_conditional=True, p_uncond=0.2, steps=3, batch_size=8, base_channels=8,
+                      channel_mults=(1, 2), warmup=1, out=str(tmp_path / "run"), threads=1, progress=False)
+    train(cfg)
+    from ddim_ref.torch import DDIM
+
+    ddim = DDIM.from_checkpoint(tmp_path / "run" / "model.pt")
+    assert ddim.num_classes == 10
+    x = torch.randn((4, 1, 16, 16), generator=torch.Generator().manual_seed(0))
+    outputs = [ddim.guided_model(label)(x, 500) for label in (None, 3, 7)]
+    assert not torch.allclose(outputs[0], outputs[1]) and not torch.allclose(outputs[1], outputs[2])
+    guided = ddim.guided_model(3, 2.5)(x, 500)
+    torch.testing.assert_close(guided, outputs[0] + 2.5 * (outputs[1] - outputs[0]))  # the core's CFG, reused
+    with pytest.raises(ValueError, match=r"label must lie in \[0, 9\]"):
+        ddim.guided_model(10)
+    with pytest.raises(ValueError, match="unconditional"):
+        DDIM.from_checkpoint().guided_model(3)
+    with pytest.raises(ValueError, match="class_conditional needs labelled data"):
+        TrainConfig(data="gmm:ring", class_conditional=True)

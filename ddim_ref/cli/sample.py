@@ -26,7 +26,7 @@ from . import options
 def add_arguments(parser) -> None:
     add = options.add
     add(parser, "--checkpoint", options.existing_path("checkpoint file"), None,
-        "checkpoint file (none: the shipped data/digits16_unet.pt)")
+        "checkpoint file (none: the shipped data/digits16_unet.pt, or data/digits16_cond_unet.pt with --label)")
     add(parser, "--diffusers", options.existing_path("diffusers model folder"), None,
         "a diffusers-format folder (model_index.json + unet/ + scheduler/, or a UNet2DModel folder with "
         "scheduler_config.json) instead of a checkpoint")
@@ -42,6 +42,7 @@ def add_arguments(parser) -> None:
     add(parser, "--guidance-scale", options.number(0, 100), 1.0,
         "classifier-free guidance scale s with --label: 1 conditional, 0 unconditional, > 1 guided")
     add(parser, "--threads", options.integer(1, 256), 2, "torch CPU threads")
+    add(parser, "--device", options.choice(("cpu", "cuda")), "cpu", "where the network runs (noise: on the CPU)")
     add(parser, "--out", options.output_file(".png", ".npy"), "samples.png",
         "output: .png for a grid, .npy for the array (N, C, H, W) in [0, 1] (a .png grid beside it)")
 
@@ -86,9 +87,13 @@ def _checkpoint_sampler(args, own):
 
     if args.label is None and args.guidance_scale != 1.0:
         raise ValueError("--guidance-scale needs --label (the class to guide towards)")
-    ddim = DDIM.from_checkpoint(args.checkpoint)
+    from ..torch.checkpoint import COND_CHECKPOINT
+
+    default = COND_CHECKPOINT if args.label is not None else None  # --label asks for the class-conditional model
+    ddim = DDIM.from_checkpoint(args.checkpoint or default)
     if args.steps > ddim.T:
         raise ValueError(f"--steps must be in [1, {ddim.T}] for this checkpoint (T = {ddim.T}), got {args.steps}")
+    ddim.to(args.device)
     ddim.guided_model(args.label, args.guidance_scale)  # checks the label before any sampling
 
     def run(x_T, generator):
@@ -106,6 +111,7 @@ def _diffusers_sampler(args, own):
     if args.checkpoint is not None or args.label is not None:
         raise ValueError("--diffusers samples a published model: --checkpoint and --label do not apply")
     model, config = load_diffusers(args.diffusers)
+    model.network.to(args.device)
     if args.steps > config.num_train_steps:
         raise ValueError(f"--steps must be in [1, {config.num_train_steps}] for this model, got {args.steps}")
     kwargs = {**config.common_kwargs, **({"clip": args.clip} if args.clip is not None else {}), **own}
@@ -123,15 +129,17 @@ def main(args) -> int:
     from ..metrics import to_images
 
     own = sampler_options(args.sampler, args.eta)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: no CUDA device is available here (torch.cuda.is_available() is False)")
     shape, run = (_diffusers_sampler if args.diffusers is not None else _checkpoint_sampler)(args, own)
     torch.set_num_threads(args.threads)
-    generator = torch.Generator().manual_seed(args.seed)
-    x_T = torch.randn((args.num, *shape), generator=generator)
+    generator = torch.Generator().manual_seed(args.seed)  # a CPU generator: the same x_T and noise on any device
+    x_T = torch.randn((args.num, *shape), generator=generator).to(args.device)
     start = time.perf_counter()
     with torch.no_grad():
         x_0 = run(x_T, generator)
     seconds = time.perf_counter() - start
-    x_0 = x_0.double().numpy()
+    x_0 = x_0.double().cpu().numpy()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix.lower() == ".npy":
         np.save(args.out, to_images(x_0).astype(np.float32))

@@ -20,6 +20,7 @@ from ..samplers import SAMPLERS, invert, sample, sample_ddpm  # the reference lo
 from ..schedules import DEFAULT_SPACING, beta_schedule, timesteps
 from ..schedules import alpha_bars as _alpha_bars
 from ..steps import ddim_step, ddpm_step  # the reference functions themselves: they run on tensors
+from .unet import UNet
 
 __all__ = ["TorchNoise", "as_model", "ddim_step", "ddpm_step", "sample", "sample_ddpm", "invert", "DDIM"]
 
@@ -35,18 +36,27 @@ class TorchNoise:
                            device=self.generator.device).to(like.device)
 
 
-def as_model(network: nn.Module, labels=None):
+CHUNK = 256  # samples per network call: on the 2-core CPU, 512 digits cost 1.25× as much in one call as in two
+
+
+def as_model(network: nn.Module, labels=None, chunk: int = CHUNK):
     """``model(x_t, t: int)`` for the loops: calls ``network(x_t, t·1)`` with a LongTensor (B,), without grad.
 
     ``labels`` (an int or a LongTensor (B,)) conditions a class-conditional network; None is its null label.
+    The batch goes through the network ``chunk`` samples at a time (each sample's output is its own).
     """
+
+    def call(x, t, y):
+        t = torch.full((x.shape[0],), int(t), dtype=torch.long, device=x.device)
+        return network(x, t) if y is None else network(x, t, y)
 
     @torch.no_grad()
     def model(x_t, t):
-        t = torch.full((x_t.shape[0],), int(t), dtype=torch.long, device=x_t.device)
-        if labels is None:
-            return network(x_t, t)
-        return network(x_t, t, torch.as_tensor(labels, dtype=torch.long, device=x_t.device).expand(x_t.shape[0]))
+        y = None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=x_t.device).expand(len(x_t))
+        if len(x_t) <= chunk:
+            return call(x_t, t, y)
+        parts = [call(x_t[i:i + chunk], t, None if y is None else y[i:i + chunk]) for i in range(0, len(x_t), chunk)]
+        return torch.cat(parts)
 
     return model
 
@@ -116,8 +126,15 @@ class DDIM(nn.Module):
         ``label`` / ``guidance_scale`` sample a class-conditional checkpoint (see :meth:`guided_model`).
         """
         model = self.guided_model(label, guidance_scale)
+        if x_T.ndim == 4 and self._channels_last():
+            x_T = x_T.contiguous(memory_format=torch.channels_last)  # the layout the network's weights use
         return SAMPLERS[sampler](model, x_T, self.alpha_bars, self.timesteps(num_steps, spacing), rng=generator,
                                  prediction_type=self.prediction_type, **kwargs)
+
+    def _channels_last(self) -> bool:
+        weight = next((p for p in self.network.parameters() if p.ndim == 4), None)
+        return weight is not None and weight.is_contiguous(memory_format=torch.channels_last) \
+            and not weight.is_contiguous()
 
     def forward(self, x_T, eta=0.0, num_steps=None, spacing=DEFAULT_SPACING, generator=None, **kwargs):
         """DDIM from x_T over ``num_steps`` (all T if None) timesteps spaced by ``spacing``."""
@@ -128,9 +145,17 @@ class DDIM(nn.Module):
         return self.sample(x_T, "ddpm", num_steps, spacing, generator, **kwargs)
 
     @classmethod
-    def from_checkpoint(cls, path=None, map_location="cpu") -> DDIM:
-        """Load a checkpoint (the shipped digits model by default) ready to sample, in eval mode."""
+    def from_checkpoint(cls, path=None, map_location="cpu", channels_last: bool = True) -> DDIM:
+        """Load a checkpoint (the shipped digits model by default) ready to sample, in eval mode.
+
+        ``channels_last`` stores a U-Net's convolution weights channels-last: the same math, and
+        1.3× faster sampling of batches of 512 digits on the 2-core CPU (``bench``).
+        """
         from .checkpoint import SHIPPED_CHECKPOINT, load_checkpoint, schedule_betas
 
         network, config = load_checkpoint(SHIPPED_CHECKPOINT if path is None else path, map_location)
-        return cls(network.eval(), schedule_betas(config["schedule"]), prediction_type=config["prediction_type"])
+        if channels_last and isinstance(network, UNet):
+            network = network.to(memory_format=torch.channels_last)
+        ddim = cls(network.eval(), schedule_betas(config["schedule"]), prediction_type=config["prediction_type"])
+        ddim.data = config.get("data", "digits")
+        return ddim

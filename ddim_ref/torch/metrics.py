@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..metrics import noisy_fraction, total_variation
+from ..metrics import frechet_distance, noisy_fraction, total_variation
 from ..metrics import to_images as to_images  # re-exported: samples in [−1, 1] → the classifier's [0, 1]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -121,27 +121,6 @@ def features_and_probs(images, classifier=None, batch_size: int = 512):
 def features(images, classifier=None) -> np.ndarray:
     """f(x), (N, d) float64."""
     return features_and_probs(images, classifier)[0]
-
-
-def _sqrtm_psd(c: np.ndarray) -> np.ndarray:
-    """C^½ of a symmetric positive semi-definite matrix via C = U diag(λ) Uᵀ (λ clipped at 0)."""
-    lam, u = np.linalg.eigh(c)
-    return (u * lam.clip(0, None) ** 0.5) @ u.T
-
-
-def frechet_distance(feats_a, feats_b) -> float:
-    """FD between Gaussians fitted to two feature sets (Eq. 1), in float64."""
-    a, b = np.asarray(feats_a, dtype=np.float64), np.asarray(feats_b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sets must be (n, d) arrays with the same d, got {a.shape} and {b.shape}")
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError("each feature set needs at least 2 rows")
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    c_a, c_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    root_a = _sqrtm_psd(c_a)
-    m = root_a @ c_b @ root_a
-    tr_cross = np.linalg.eigvalsh((m + m.T) / 2).clip(0, None) ** 0.5  # eigenvalues of (C_a^½ C_b C_a^½)^½
-    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(c_a) + np.trace(c_b) - 2 * tr_cross.sum())
 
 
 def fd_floor_draws(n: int, seed: int = 0, classifier=None, data=None, repeats: int = 30) -> np.ndarray:
