@@ -1,4 +1,4 @@
-"""Checkers for notebook 05, DDIM is an ODE solver: Euler in σ and one Heun step."""
+"""Checkers for notebook 07, DDIM is an ODE solver: Euler in σ and one Heun step."""
 from __future__ import annotations
 
 import numpy as np
@@ -73,3 +73,7 @@ def check_heun_step(fn, seed: int = 0) -> CheckResult:
          lambda x, f, a, p: heun(x, f, a, p, average=False)),
     ]
     return compare("heun_step", fn, trials, _heun_reference, mistakes, what="x_prev")
+
+
+NOTEBOOK = 7
+__all__ = ["check_ddim_euler", "check_heun_step"]

@@ -10,3 +10,10 @@ def q_sample(x0, alpha_bar_t, noise):
 def alpha_bars(betas):
     """ᾱ_t = ∏_{s≤t} (1 − β_s)."""
     return np.cumprod(1 - np.asarray(betas))
+
+
+def snr_crossing(betas, snr):
+    """The first timestep t = 0 … T−1 with SNR(t) = ᾱ_t/(1−ᾱ_t) < snr (0-based, as ``alpha_bars[t]``)."""
+    alpha_bar = np.cumprod(1 - np.asarray(betas))
+    below = alpha_bar / (1 - alpha_bar) < snr        # SNR falls monotonically: False … False True … True
+    return int(np.argmax(below))                     # the index of the first True

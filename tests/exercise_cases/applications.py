@@ -1,0 +1,3 @@
+"""Typical wrong answers to the exercises of ddim_ref.exercises.applications (none yet)."""
+
+WRONG = []
