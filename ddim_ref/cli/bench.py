@@ -211,8 +211,13 @@ def _train_seconds(cfg, steps):
     return time.perf_counter() - start
 
 
-def bench_train(short=20, long=80, out_dir=None):
-    """Rows (lever, ms/step, images/s, start-up s) for the recipe's training step and its CPU levers."""
+def bench_train(short=20, long=200, rounds=2, out_dir=None):
+    """Rows (lever, ms/step, images/s, start-up s) for the recipe's training step and its CPU levers.
+
+    Each lever trains ``short`` and ``long`` steps, ``rounds`` times, the levers interleaved; the time per
+    step is the difference of the two fastest runs over ``long − short`` steps, so start-up (a compile
+    included) cancels out and the machine's drift hits every lever alike.
+    """
     from dataclasses import replace
 
     from ..torch.train import TrainConfig
@@ -221,12 +226,17 @@ def bench_train(short=20, long=80, out_dir=None):
                        out=str(Path(out_dir or tempfile.mkdtemp()) / "bench_train"))
     levers = [("recipe (TrainConfig defaults)", {}), ("1 thread", {"threads": 1}),
               ("channels-last", {"channels_last": True}), ("torch.compile", {"compile": True})]
+    times = {name: ([], []) for name, _ in levers}
+    for _ in range(rounds):
+        for name, change in levers:
+            cfg = replace(base, **change)
+            times[name][0].append(_train_seconds(cfg, short))
+            times[name][1].append(_train_seconds(cfg, long))
     rows = []
-    for name, change in levers:
-        cfg = replace(base, **change)
-        t_short, t_long = _train_seconds(cfg, short), _train_seconds(cfg, long)
+    for name, _ in levers:
+        t_short, t_long = min(times[name][0]), min(times[name][1])
         per_step = (t_long - t_short) / (long - short)
-        rows.append((name, per_step * 1e3, cfg.batch_size / per_step, max(0.0, t_short - short * per_step)))
+        rows.append((name, per_step * 1e3, base.batch_size / per_step, max(0.0, t_short - short * per_step)))
     return rows
 
 

@@ -40,7 +40,7 @@ COLUMNS = ["data", "sampler", "eta", "steps", "n", "seeds", "wall_s", "metric", 
 
 def add_arguments(parser) -> None:
     add = options.add
-    add(parser, "--out", options.output_dir(), "demo_out", "output folder")
+    add(parser, "--out", options.output_dir(), "demo_out", "where the grids, the trajectory figure and table.md go")
     add(parser, "--seeds", options.listing(options.integer(0, 2**31 - 2)), [0, 1, 2],
         "seeds: each draws its own x_T and noise (FD is reported as mean ± sd over them)")
     add(parser, "--num", options.integer(2, 1497), 512, "digit samples per setting and seed, also the n of FD")

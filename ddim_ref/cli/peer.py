@@ -81,6 +81,8 @@ def train_peer(seconds: float, threads: int = 2, seed: int = 0):
         step()
     per_step = (time.perf_counter() - start) / probe
     total = max(WARMUP + 1, int((seconds - (time.perf_counter() - start)) / per_step))
+    for g in optimizer.param_groups:  # the schedule scales the peak rate it finds here
+        g["lr"] = LR
     scheduler = get_cosine_schedule_with_warmup(optimizer, WARMUP, total)
     ema = EMAModel(unet.parameters(), decay=0.9999, use_ema_warmup=True, inv_gamma=1.0, power=3 / 4)
     steps = 0

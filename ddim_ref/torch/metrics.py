@@ -91,7 +91,7 @@ def load_classifier(path=CLASSIFIER_PATH) -> DigitsClassifier:
     """The shipped classifier (a plain state dict, loaded with ``weights_only=True``)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no classifier at {path}; run: python -m ddim_ref.torch.metrics train-classifier")
+        raise FileNotFoundError(f"no classifier at {path}; run: python -m ddim_ref classifier --retrain")
     net = DigitsClassifier()
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return net.eval()

@@ -52,7 +52,7 @@ def _option(default, help_, lo=None, hi=None, choices=None):
 class TrainConfig:
     """One training run; every field is a ``python -m ddim_ref train --field-name`` option."""
 
-    data: str = _option("digits", "training data: digits, gmm:NAME (2-D, trains the MLP), an image folder or an .npz")
+    data: str = _option("digits", "training data (gmm:NAME trains the 2-D MLP)")
     image_size: int = _option(16, "side of the square images a folder is resized and cropped to (a power of two)",
                               2, 1024)
     channels: int = _option(1, "channels of a folder's images: 1 grey, 3 RGB", 1, 3)
@@ -63,7 +63,7 @@ class TrainConfig:
     T: int = _option(1000, "number of diffusion timesteps", 2, 100_000)
     beta_start: float = _option(1e-4, "first beta of the schedule", 1e-8, 0.5)
     beta_end: float = _option(0.02, "last beta of the schedule", 1e-8, 0.999)
-    steps: int = _option(2400, "optimizer steps", 1, 10_000_000)
+    steps: int = _option(5000, "optimizer steps", 1, 10_000_000)
     batch_size: int = _option(32, "global batch, split evenly across DDP ranks", 1, 65_536)
     lr: float = _option(2e-3, "peak learning rate of AdamW", 1e-8, 1.0)
     warmup: int = _option(50, "linear warmup steps before the decay", 0, 10_000_000)
@@ -74,13 +74,13 @@ class TrainConfig:
     loss_weighting: str = _option("none", "per-timestep loss weight: none, or min_snr (Hang et al. 2023)",
                                   choices=LOSS_WEIGHTINGS)
     min_snr_gamma: float = _option(5.0, "gamma of min_snr: weight min(SNR, gamma) / SNR for epsilon", 0.01, 1000.0)
-    base_channels: int = _option(16, "U-Net width of the first level", 8, 512)
+    base_channels: int = _option(32, "U-Net width of the first level", 8, 512)
     channel_mults: tuple = _option((1, 2, 4), "U-Net width multipliers, one level each", 1, 16)
     num_res_blocks: int = _option(1, "residual blocks per U-Net level", 1, 8)
     mlp_hidden: int = _option(128, "MLP width for 2-D data", 1, 65_536)
     seed: int = _option(0, "seed of the weights and of every batch", 0, 2**63 - 1)
     checkpoint_every: int = _option(200, "steps between resumable checkpoints", 1, 10_000_000)
-    out: str = _option("runs/digits", "output folder (ckpt.pt while training, model.pt at the end)")
+    out: str = _option("runs/digits", "where ckpt.pt (while training) and model.pt (at the end) go")
     threads: int = _option(2, "CPU threads per process", 1, 256)
     amp: bool = _option(True, "bfloat16 autocast on CUDA (ignored on CPU)")
     channels_last: bool = _option(False, "channels-last memory format (no gain on the 2-core CPU: results/bench.md)")

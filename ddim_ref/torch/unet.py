@@ -1,7 +1,8 @@
 """The ε-networks: a compact U-Net for 1×16×16 digits and an MLP for 2-D toy data.
 
 Both are ``network(x_t, t) -> model_output`` with ``x_t`` a batch and ``t`` integer timesteps,
-a LongTensor of shape (B,). Shapes below are for the default ``UNetConfig`` on 16×16 images:
+a LongTensor of shape (B,). Shapes below are for the default ``UNetConfig`` on 16×16 images (the
+shipped model, ``TrainConfig``'s recipe, doubles every width: base_channels = 32, 1.97 M parameters):
 
     x_t (B, 1, 16, 16) ─ conv_in ─ (B, 16, 16, 16)
       down 0: ResBlock                         (B, 16, 16, 16) ─ skip₀ ─ Downsample → 8×8
@@ -14,7 +15,9 @@ a LongTensor of shape (B,). Shapes below are for the default ``UNetConfig`` on 1
     ─ GroupNorm, SiLU, conv_out ─ (B, 1, 16, 16)
 
 Every ResBlock also receives the time embedding: sinusoidal features of t (Vaswani et al. 2017,
-as in DDPM) through a two-layer MLP, added per channel after the first convolution.
+as in DDPM) through a two-layer MLP, added per channel after the first convolution. A
+class-conditional U-Net (``num_classes`` = K > 0) adds a learned label embedding to it, with label
+K the null label (the unconditional model of classifier-free guidance, Ho & Salimans 2022).
 """
 from __future__ import annotations
 
