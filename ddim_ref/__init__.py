@@ -4,13 +4,13 @@ Notation: ᾱ_t (``alpha_bar``) is DDPM's cumulative product of (1 − β); the 
 ``import ddim_ref`` imports NumPy only. The package has three rooms, importing downward only:
 
 * the core (this package's top-level modules, NumPy only): schedules, parametrization, steps,
-  samplers and solvers (one contract, one registry: ``SAMPLERS``), analytic, metrics, interop,
-  applications;
+  samplers and solvers (one contract, one registry: ``SAMPLERS``), analytic, guidance, metrics,
+  interop, applications;
 * teaching: ``ddim_ref.plot`` (matplotlib imported when called) and ``ddim_ref.exercises``;
 * drivers: ``ddim_ref.cli`` (``python -m ddim_ref COMMAND``), which with ``ddim_ref.torch`` are the
   only places torch is imported.
 """
-from . import analytic, applications, metrics, solvers
+from . import analytic, applications, guidance, metrics, solvers
 from .interop import SamplerConfig, from_diffusers_config
 from .parametrization import (
                               PREDICTION_TYPES,
@@ -66,7 +66,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     # modules
-    "analytic", "applications", "metrics", "solvers",
+    "analytic", "applications", "guidance", "metrics", "solvers",
     # schedules
     "BETA_SCHEDULES", "DEFAULT_SPACING", "SPACINGS", "alpha_bar_from_sigma", "alpha_bars", "beta_schedule",
     "betas_from_alpha_bars", "check_timesteps", "log_snr", "rescale_zero_terminal_snr", "sigma_from_alpha_bar",

@@ -97,7 +97,11 @@ def lerp(z0, z1, alpha):
 
 # ---------------------------------------------------------------- editing
 def truncate_timesteps(timesteps, strength):
-    """The last n = max(1, round(strength·S)) elements of τ: where SDEdit starts (diffusers' img2img rule)."""
+    """The last n = max(1, round(strength·S)) elements of τ: where SDEdit starts.
+
+    diffusers' img2img truncates instead (n = int(strength·S), which can be 0 steps); rounding with at
+    least one step keeps every strength in (0, 1] a real edit.
+    """
     strength = _check_unit(strength, "strength", lo_open=True)
     ts = np.asarray(timesteps)
     if ts.ndim != 1 or ts.size == 0:

@@ -13,7 +13,7 @@ from diffusers import DDIMPipeline, DDIMScheduler, UNet2DModel
 
 from ddim_ref.cli import main
 from ddim_ref.torch import load_diffusers
-from ddim_ref.torch.pretrained import sample_shape
+from ddim_ref.torch.pretrained import as_model, sample_shape
 
 torch.set_num_threads(1)
 SHAPE = (2, 3, 8, 8)
@@ -91,6 +91,18 @@ def test_the_reference_loop_equals_diffusers_loop_in_float64(pipeline_dir, eta, 
     config = replace(config, timestep_spacing=spacing)
     ours = config.sample(model, x_T, S, eta=eta, rng=Replay(noises))
     assert _rel(ours, theirs) <= 1e-12
+
+
+def test_large_batches_go_through_the_unet_in_chunks(pipeline_dir):
+    """A 50,000-image Table 1 run must not meet the unet as one batch: chunks, each sample's output its own."""
+    model, _ = load_diffusers(pipeline_dir, dtype=torch.float64)
+    sizes = []
+    hook = model.network.register_forward_pre_hook(lambda module, args: sizes.append(len(args[0])))
+    x = torch.randn((5, 3, 8, 8), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    chunked = as_model(model.network, chunk=2)(x, 10)
+    hook.remove()
+    assert sizes == [2, 2, 1]
+    np.testing.assert_allclose(chunked, model(x, 10), rtol=1e-12, atol=1e-12)
 
 
 def test_at_eta_0_it_equals_ddim_pipeline_with_the_same_generator(pipeline_dir):

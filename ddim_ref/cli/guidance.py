@@ -177,7 +177,7 @@ def add_arguments(p):
     add(p, "--checkpoint", options.existing_path("checkpoint file"), None,
         "class-conditional checkpoint (none: the shipped data/digits16_cond_unet.pt)")
     add(p, "--threads", options.integer(1, 256), 2, "torch CPU threads")
-    add(p, "--out", options.output_dir(), "guidance_out", "output folder")
+    add(p, "--out", options.output_dir(), "guidance_out", "where the CSV and markdown tables go")
 
 
 def main(args) -> int:

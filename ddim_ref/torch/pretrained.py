@@ -19,6 +19,8 @@ from pathlib import Path
 import torch
 
 from ..interop import from_diffusers_config
+from .ddim import CHUNK
+from .ddim import as_model as network_model
 
 WEIGHTS = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")
 SUPPORTED = ("UNet2DModel",)
@@ -82,13 +84,9 @@ def load_unet(unet_folder, dtype=torch.float32):
     return unet.to(dtype).eval()
 
 
-def as_model(unet):
-    """``model(x_t, t)`` → ``unet(x_t, t).sample`` without grad (t an int, as the reference loops pass it)."""
-
-    @torch.no_grad()
-    def model(x_t, t):
-        return unet(x_t, torch.full((x_t.shape[0],), int(t), dtype=torch.long, device=x_t.device)).sample
-
+def as_model(unet, chunk: int = CHUNK):
+    """``model(x_t, t)`` → ``unet(x_t, t).sample`` without grad, ``chunk`` samples per call (as ``ddim.as_model``)."""
+    model = network_model(lambda x, t: unet(x, t).sample, chunk=chunk)
     model.network = unet
     return model
 
