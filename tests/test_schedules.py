@@ -97,3 +97,16 @@ def test_quadratic_moves_repeats_up_by_one():
     ts = timesteps(T, S, "quadratic")
     assert len(set(official)) < S and len(set(ts)) == S
     assert np.all(ts >= official) and ts[0] == official[0]
+
+
+def test_the_official_uniform_skip_is_leading_only_when_S_divides_T():
+    """ermongroup/ddim's skip_type="uniform" is range(0, T, T // S): leading when S | T, longer otherwise."""
+    for T, S in [(1000, 10), (1000, 50), (1000, 30), (1000, 300), (50, 7)]:
+        official = np.arange(0, T, T // S)[::-1]
+        leading = timesteps(T, S, "leading")
+        if T % S == 0:
+            np.testing.assert_array_equal(official, leading)
+        else:
+            assert len(official) == -(-T // (T // S)) > S
+            np.testing.assert_array_equal(official[-S:], leading)  # the same grid, plus steps above it
+    assert np.arange(0, 1000, 1000 // 30).tolist()[-1] == 990 and timesteps(1000, 30, "leading")[0] == 957

@@ -4,6 +4,7 @@ Second order beats DDIM at equal NFE on trailing and quadratic spacing. Not asse
 at small S, where it does not hold: the last steps (t = T/S → 0 → clean) are so long in λ that
 2M's extrapolation overshoots (results/tradeoff.md shows it).
 """
+import math
 from itertools import pairwise
 
 import numpy as np
@@ -107,3 +108,26 @@ def test_bench_compares_the_same_step_and_reports_it():
     rows = bench.bench_step(repeat=1, sizes=((2, 2),))
     assert [r[0] for r in rows] == [(2, 2)] and all(v > 0 for v in rows[0][1:])
     assert "| (2, 2) |" in bench.report(rows)
+
+
+def _summary_row(sampler, eta, mean, sd, n_seeds=3):
+    return dict(data="gmm", sampler=sampler, eta=eta, spacing="trailing", steps=10, nfe=10, metric="energy",
+                mean=mean, sd=sd, n_seeds=n_seeds, floor_mean=0.001, floor_sd=0.0005)
+
+
+@pytest.mark.parametrize(("second", "expected"), [
+    ((0.30, 0.05), "DDIM η=0 lower"),      # gap 0.2 > 0.05 + 0.05
+    ((0.15, 0.05), "tie (|Δ| 0.05 ≤ 0.1"),  # gap 0.05 ≤ 0.1
+    ((0.02, 0.01), "DDIM η=1 lower"),      # the other way round
+])
+def test_compare_ranks_only_beyond_the_summed_sd(second, expected):
+    rows = [_summary_row("ddim", 0.0, 0.10, 0.05), _summary_row("ddim", 1.0, *second)]
+    line = tradeoff.compare(rows, "gmm", "energy", "trailing", 10, "DDIM η=0", "DDIM η=1")
+    assert expected in line and line.startswith("S=10: DDIM η=0 0.1 ± 0.05 vs DDIM η=1")
+
+
+def test_compare_calls_one_seed_a_tie_and_names_missing_rows():
+    rows = [_summary_row("ddim", 0.0, 0.1, math.nan, 1), _summary_row("ddim", 1.0, 0.9, math.nan, 1)]
+    assert "tie (one seed" in tradeoff.compare(rows, "gmm", "energy", "trailing", 10, "DDIM η=0", "DDIM η=1")
+    with pytest.raises(ValueError, match="for DDPM σ̂; have: DDIM η=0, DDIM η=1"):
+        tradeoff.compare(rows, "gmm", "energy", "trailing", 10, "DDIM η=0", "DDPM σ̂")

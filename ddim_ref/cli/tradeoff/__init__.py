@@ -35,6 +35,7 @@ from .report import (
     PAPER_TABLE2,
     SUMMARY_COLUMNS,
     TABLE2_COLUMNS,
+    compare,
     label,
     markdown_table,
     plot,
@@ -47,9 +48,9 @@ from .report import (
 from .runs import PAPER_SPACING, SETTINGS, grid, reconstruction, run_sampler, run_table1, run_table2
 
 __all__ = ["COLUMNS", "DATASETS", "HEADLINE", "LABELS", "PAPER_TABLE1", "PAPER_TABLE2", "Problem", "SETTINGS",
-           "SUMMARY_COLUMNS", "TABLE2_COLUMNS", "analytic_problem", "digits_problem", "gaussian_data", "grid", "label",
-           "make_problem", "markdown_table", "plot", "read_csv", "reconstruction", "run_sampler", "run_table1",
-           "run_table2", "summarize", "table2_markdown", "write_csv", "write_markdown"]
+           "SUMMARY_COLUMNS", "TABLE2_COLUMNS", "analytic_problem", "compare", "digits_problem", "gaussian_data",
+           "grid", "label", "make_problem", "markdown_table", "plot", "read_csv", "reconstruction", "run_sampler",
+           "run_table1", "run_table2", "summarize", "table2_markdown", "write_csv", "write_markdown"]
 
 
 def add_arguments(p):
@@ -73,7 +74,7 @@ def add_arguments(p):
     options.flag(p, "--no-table1", "skip the Table 1 grid (with --table2)")
     options.flag(p, "--no-plots", "write no PNG")
     options.flag(p, "--quiet", "no progress bar")
-    add(p, "--out", options.output_dir(), "tradeoff_out", "output folder")
+    add(p, "--out", options.output_dir(), "tradeoff_out", "where the CSVs, tradeoff.md and the plots go")
 
 
 def main(args) -> int:

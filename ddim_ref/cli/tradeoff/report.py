@@ -83,6 +83,33 @@ def markdown_table(rows, data, metric, spacing):
     return tables.markdown([f"{data} · {metric} · {spacing} (n_seeds = {seeds})", *[f"S={s}" for s in steps]], body)
 
 
+def compare(rows, data, metric, spacing, steps, first, second) -> str:
+    """Rank two settings (labels as in the tables, e.g. 'DDIM η=0') only beyond their scatter, else call it a tie.
+
+    Lower is better. The difference of the means must exceed the sum of the two sds over seeds: the ±sd
+    intervals do not overlap. With one seed there is no measured scatter and the answer is a tie. One line,
+    numbers included, for a reader to check.
+    """
+    pick = {}
+    for r in _summary(rows):
+        if (r["data"], r["metric"], r["spacing"], r["steps"]) == (data, metric, spacing, steps):
+            pick[label(r)] = r
+    missing = [name for name in (first, second) if name not in pick]
+    if missing:
+        raise ValueError(f"no {data} · {metric} · {spacing} · S={steps} row for {', '.join(missing)}; "
+                         f"have: {', '.join(pick) or 'none'}")
+    a, b = pick[first], pick[second]
+    gap, bar = abs(a["mean"] - b["mean"]), a["sd"] + b["sd"]
+    head = (f"S={steps}: {first} {tables.pm(a['mean'], a['sd'])} vs {second} {tables.pm(b['mean'], b['sd'])} "
+            f"({min(a['n_seeds'], b['n_seeds'])} seeds)")
+    if math.isnan(bar):
+        return f"{head} → tie (one seed: no measured scatter)"
+    if gap <= bar:
+        return f"{head} → tie (|Δ| {gap:.3g} ≤ {bar:.3g}, the summed sd)"
+    better = first if a["mean"] < b["mean"] else second
+    return f"{head} → {better} lower (|Δ| {gap:.3g} > {bar:.3g}, the summed sd)"
+
+
 def table2_markdown(rows):
     """Table 2: per-dim MSE per data set and S (mean over seeds), with the paper's row."""
     groups = defaultdict(list)
