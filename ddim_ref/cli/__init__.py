@@ -20,6 +20,7 @@ COMMANDS = {
     "tradeoff": ("ddim_ref.cli.tradeoff", "quality vs number of steps (DDIM paper Tables 1 and 2 protocols)"),
     "bench": ("ddim_ref.cli.bench", "speed: NumPy step vs diffusers, torch loop overhead, notebook run times"),
     "guidance": ("ddim_ref.cli.guidance", "what classifier-free guidance does: a labelled 2-D mixture and digits"),
+    "docs": ("ddim_ref.cli.docs", "build the documentation site offline (MkDocs): the executed course, the API"),
     "classifier": ("ddim_ref.cli.classifier", "the digits FD classifier: its test accuracy and FD floor; --retrain"),
 }
 
