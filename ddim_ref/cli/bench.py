@@ -182,12 +182,22 @@ def _pipeline_timings(name, unet, num_steps, batch, repeat):
 
 
 def bench_pipeline(num_steps=20, batch=16, repeat=3, checkpoint=None):
-    """Rows (network, bare_s, loop_s, pipeline_s) on a tiny UNet2DModel and on the digits U-Net; same S and batch."""
+    """Rows (network, bare_s, loop_s, pipeline_s) on a tiny UNet2DModel and on the digits U-Net; same S and batch.
+
+    Each is the fastest of 5 × ``repeat`` interleaved rounds (a round is a fraction of a second), with
+    denormals flushed for all three alike: a random network's fed-back states drift to denormal floats,
+    which slow every op that meets them and would be billed to the loop, not to the network.
+    """
     import torch
 
     torch.set_num_threads(1)
-    return [_pipeline_timings("tiny UNet2DModel (3×8×8)", _tiny_unet2d(), num_steps, batch, repeat),
-            _pipeline_timings("digits U-Net (1×16×16)", _digits_unet2d(checkpoint), num_steps, batch, repeat)]
+    flushed = torch.set_flush_denormal(True)
+    try:
+        return [_pipeline_timings("tiny UNet2DModel (3×8×8)", _tiny_unet2d(), num_steps, batch, 5 * repeat),
+                _pipeline_timings("digits U-Net (1×16×16)", _digits_unet2d(checkpoint), num_steps, batch, 5 * repeat)]
+    finally:
+        if flushed:
+            torch.set_flush_denormal(False)
 
 
 def bench_notebooks(paths=None):
