@@ -83,8 +83,8 @@ class TrainConfig:
     out: str = _option("runs/digits", "where ckpt.pt (while training) and model.pt (at the end) go")
     threads: int = _option(2, "CPU threads per process", 1, 256)
     amp: bool = _option(True, "bfloat16 autocast on CUDA (ignored on CPU)")
-    channels_last: bool = _option(False, "channels-last memory format (faster in results/bench.md; not the shipped model's)")
-    compile: bool = _option(False, "torch.compile the network (slower on the 2-core CPU: results/bench.md)")
+    channels_last: bool = _option(False, "channels-last memory format (faster in results/bench.md; not the recipe's)")
+    compile: bool = _option(False, "torch.compile the network (no clear gain on the 2-core CPU: results/bench.md)")
     progress: bool = _option(True, "show a tqdm progress bar")
 
     def __post_init__(self):
