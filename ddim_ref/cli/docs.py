@@ -91,7 +91,7 @@ def notebook_times() -> dict:
 def _notebook_page(path: Path, dest: Path, seconds: float | None):
     """Copy a notebook, adding a first cell with the link to its file and its run time."""
     nb = json.loads(path.read_text())
-    run = f" It runs in {seconds:.0f} s under strict nbval on the 2-core CPU." if seconds else ""
+    run = f" It runs in {seconds:.0f} s on the 2-core CPU (results/bench.md)." if seconds else ""
     header = (f"*Open in Jupyter:* [`notebooks/{path.name}`](../files/{path.name}) (download), or from a clone, "
               f"`jupyter lab notebooks/{path.name}`.{run}")
     for cell in nb["cells"]:  # links between notebooks point at their pages

@@ -42,6 +42,7 @@ from .report import (
     read_csv,
     summarize,
     table2_markdown,
+    verdict,
     write_csv,
     write_markdown,
 )
@@ -50,7 +51,7 @@ from .runs import PAPER_SPACING, SETTINGS, grid, reconstruction, run_sampler, ru
 __all__ = ["COLUMNS", "DATASETS", "HEADLINE", "LABELS", "PAPER_TABLE1", "PAPER_TABLE2", "Problem", "SETTINGS",
            "SUMMARY_COLUMNS", "TABLE2_COLUMNS", "analytic_problem", "compare", "digits_problem", "gaussian_data",
            "grid", "label", "make_problem", "markdown_table", "plot", "read_csv", "reconstruction", "run_sampler",
-           "run_table1", "run_table2", "summarize", "table2_markdown", "write_csv", "write_markdown"]
+           "run_table1", "run_table2", "summarize", "table2_markdown", "verdict", "write_csv", "write_markdown"]
 
 
 def add_arguments(p):

@@ -99,15 +99,18 @@ def compare(rows, data, metric, spacing, steps, first, second) -> str:
         raise ValueError(f"no {data} · {metric} · {spacing} · S={steps} row for {', '.join(missing)}; "
                          f"have: {', '.join(pick) or 'none'}")
     a, b = pick[first], pick[second]
-    gap, bar = abs(a["mean"] - b["mean"]), a["sd"] + b["sd"]
     head = (f"S={steps}: {first} {tables.pm(a['mean'], a['sd'])} vs {second} {tables.pm(b['mean'], b['sd'])} "
             f"({min(a['n_seeds'], b['n_seeds'])} seeds)")
+    return f"{head} → {verdict(a['mean'] - b['mean'], a['sd'] + b['sd'], first, second)}"
+
+
+def verdict(gap, bar, first, second) -> str:
+    """compare()'s rule on a difference of means ``gap`` (first − second) and its summed sd ``bar``."""
     if math.isnan(bar):
-        return f"{head} → tie (one seed: no measured scatter)"
-    if gap <= bar:
-        return f"{head} → tie (|Δ| {gap:.3g} ≤ {bar:.3g}, the summed sd)"
-    better = first if a["mean"] < b["mean"] else second
-    return f"{head} → {better} lower (|Δ| {gap:.3g} > {bar:.3g}, the summed sd)"
+        return "tie (one seed: no measured scatter)"
+    if abs(gap) <= bar:
+        return f"tie (|Δ| {abs(gap):.3g} ≤ {bar:.3g}, the summed sd)"
+    return f"{first if gap < 0 else second} lower (|Δ| {abs(gap):.3g} > {bar:.3g}, the summed sd)"
 
 
 def table2_markdown(rows):
