@@ -185,3 +185,21 @@ def test_without_diffusers_the_loader_says_what_to_install(pipeline_dir, monkeyp
     monkeypatch.setitem(sys.modules, "diffusers", None)
     with pytest.raises(ValueError, match="pip install diffusers"):
         load_diffusers(pipeline_dir)
+
+
+def test_bench_times_own_work_on_the_same_maths_as_the_pipeline():
+    """bench --pipeline: around the free network, the loop and DDIMPipeline compute the same images."""
+    from ddim_ref.cli.bench import _free_unet2d, _pipeline_timings
+    from ddim_ref.interop import from_diffusers_config
+
+    unet = _unet().eval()
+    free = _free_unet2d(unet, torch.randn(SHAPE, generator=torch.Generator().manual_seed(1)))
+    pipe = DDIMPipeline(unet=free, scheduler=DDIMScheduler(num_train_timesteps=1000))
+    pipe.set_progress_bar_config(disable=True)
+    theirs = pipe(batch_size=2, generator=torch.Generator().manual_seed(0), num_inference_steps=5, eta=0.0,
+                  output_type="np").images
+    config = from_diffusers_config(dict(pipe.scheduler.config))
+    ours = config.sample(as_model(free), torch.randn(SHAPE, generator=torch.Generator().manual_seed(0)), 5)
+    np.testing.assert_allclose(((ours + 1) / 2).clamp(0, 1).permute(0, 2, 3, 1).numpy(), theirs, atol=1e-5)
+    name, bare, loop, pipeline, loop_own, pipeline_own = _pipeline_timings("tiny", unet, 3, 2, 1)
+    assert 0 < loop_own < loop and 0 < pipeline_own < pipeline  # the free network costs less than the real one

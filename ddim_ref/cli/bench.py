@@ -5,6 +5,9 @@
     loop      the torch sampling loop (``ddim_ref.torch.ddim.sample``) vs the same S bare model calls
               on the shipped U-Net (loop / bare − 1), and the loop run with a free model: its own
               cost, the overhead that machine load cannot blur
+    pipeline  the reference loop vs S bare calls and vs diffusers' ``DDIMPipeline`` on one unet (a tiny
+              ``UNet2DModel`` and the digits U-Net), with each side's own work around a free network
+              (``--pipeline``)
     notebooks wall time of executing each notebook with nbconvert (``--notebooks``; minutes)
     train     training images/s of the shipped recipe (``TrainConfig`` defaults) and of the cheap CPU
               levers beside it: 1 thread, channels-last, ``torch.compile`` (its start-up reported apart),
@@ -149,8 +152,30 @@ def _digits_unet2d(checkpoint=None):
     return DigitsUNet().eval()
 
 
+def _free_unet2d(unet, output):
+    """A stand-in with ``unet``'s config whose every call returns ``output``: it costs the caller nothing."""
+    import torch
+    from diffusers import ConfigMixin, ModelMixin
+    from diffusers.configuration_utils import register_to_config
+
+    class FreeUNet(ModelMixin, ConfigMixin):
+        @register_to_config
+        def __init__(self, sample_size: int = 8, in_channels: int = 3):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(()))  # gives the pipeline its dtype and device
+
+        def forward(self, x, t):
+            return SimpleNamespace(sample=output)
+
+    return FreeUNet(unet.config.sample_size, unet.config.in_channels).eval()
+
+
 def _pipeline_timings(name, unet, num_steps, batch, repeat):
-    """(name, bare_s, loop_s, pipeline_s) for one unet: S bare calls, the reference loop, DDIMPipeline."""
+    """(name, bare_s, loop_s, pipeline_s, loop_own_s, pipeline_own_s) for one unet, the same S and batch.
+
+    bare: S network calls; loop: the reference loop; pipeline: DDIMPipeline. ``*_own_s`` time the loop
+    and the pipeline around a free network (one precomputed output, replayed): their own work.
+    """
     import torch
     from diffusers import DDIMPipeline, DDIMScheduler
 
@@ -159,30 +184,34 @@ def _pipeline_timings(name, unet, num_steps, batch, repeat):
 
     scheduler = DDIMScheduler(num_train_timesteps=1000)
     config = from_diffusers_config(dict(scheduler.config))  # the same settings (clip_sample=True, leading τ)
-    pipe = DDIMPipeline(unet=unet, scheduler=scheduler)
-    pipe.set_progress_bar_config(disable=True)
     model = as_model(unet)
     shape = (batch, unet.config.in_channels, unet.config.sample_size, unet.config.sample_size)
     x_T = torch.randn(shape, generator=torch.Generator().manual_seed(0))
     tau = config.timesteps(num_steps)
+    free = _free_unet2d(unet, model(x_T, int(tau[0])))
+    pipes = {}
+    for key, network in (("real", unet), ("free", free)):
+        pipes[key] = DDIMPipeline(unet=network, scheduler=DDIMScheduler(num_train_timesteps=1000))
+        pipes[key].set_progress_bar_config(disable=True)
 
     def bare():  # the network's own cost: the same input each call (fed-back outputs can drift to denormals)
         for t in tau:
             model(x_T, int(t))
 
-    def loop():
+    def loop(model=model):
         x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
         ((config.sample(model, x, num_steps) + 1) / 2).clamp(0, 1).permute(0, 2, 3, 1).numpy()
 
-    def pipeline():
-        pipe(batch_size=batch, generator=torch.Generator().manual_seed(0), num_inference_steps=num_steps, eta=0.0,
-             output_type="np")
+    def pipeline(key="real"):
+        pipes[key](batch_size=batch, generator=torch.Generator().manual_seed(0), num_inference_steps=num_steps,
+                   eta=0.0, output_type="np")
 
-    return (name, *_interleaved([bare, loop, pipeline], repeat))
+    return (name, *_interleaved([bare, loop, pipeline, partial(loop, as_model(free)), partial(pipeline, "free")],
+                                repeat))
 
 
 def bench_pipeline(num_steps=20, batch=16, repeat=3, checkpoint=None):
-    """Rows (network, bare_s, loop_s, pipeline_s) on a tiny UNet2DModel and on the digits U-Net; same S and batch.
+    """Rows of ``_pipeline_timings`` on a tiny UNet2DModel and on the digits U-Net; the same S and batch.
 
     Each is the fastest of 5 × ``repeat`` interleaved rounds (a round is a fraction of a second), with
     denormals flushed for all three alike: a random network's fed-back states drift to denormal floats,
@@ -287,12 +316,18 @@ def report(step_rows, loop=None, notebook_rows=(), train_rows=(), peer=None, pip
                      f"{machinery_s / bare_s * 100:.2f} % of the model calls.")
     if pipeline_rows:
         parts.append("DDIM sampling on one unet, the same S and batch, η = 0, output in [0, 1] channels-last on "
-                     "both sides (diffusers' DDIMPipeline vs the reference loop):")
+                     "both sides (diffusers' DDIMPipeline vs the reference loop). Both make the same S calls of "
+                     "the same network, so each takes the bare calls' time plus its own work, timed apart around a "
+                     "free network (one precomputed output, replayed): own work / bare is the overhead without "
+                     "the load noise of two long timings, and the loop is not slower than the pipeline when its "
+                     "own work is the smaller.")
         parts.append(tables.markdown(["network", "bare model calls", "reference loop", "DDIMPipeline",
-                                      "loop / bare − 1", "loop / pipeline"],
+                                      "loop / bare − 1", "loop / pipeline", "loop's own work", "pipeline's own work"],
                                      [(n, f"{b * 1e3:.1f} ms", f"{lp * 1e3:.1f} ms", f"{p * 1e3:.1f} ms",
-                                       f"{(lp / b - 1) * 100:+.1f} %", f"{lp / p:.2f}")
-                                      for n, b, lp, p in pipeline_rows]))
+                                       f"{(lp / b - 1) * 100:+.1f} %", f"{lp / p:.2f}",
+                                       f"{lo * 1e3:.2f} ms ({lo / b * 100:.2f} %)",
+                                       f"{po * 1e3:.2f} ms ({po / b * 100:.2f} %)")
+                                      for n, b, lp, p, lo, po in pipeline_rows]))
     if train_rows:
         parts.append(tables.markdown(["training step (batch of the recipe)", "ms / step", "images / s",
                                       "start-up s"],
