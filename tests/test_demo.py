@@ -91,3 +91,23 @@ def test_help_lists_the_options(capsys):
     assert main(["demo", "--help"]) == 0
     out = capsys.readouterr().out
     assert all(opt in out for opt in ("--out", "--seeds", "--num", "--quick", "--checkpoint"))
+
+
+def test_bf16_runs_the_network_under_autocast_and_says_so(tiny_checkpoint, tmp_path, quick_run):
+    out = tmp_path / "bf16"
+    assert main(["demo", "--checkpoint", str(tiny_checkpoint), "--num", "16", "--quick", "--seeds", "3,4",
+                 "--threads", "1", "--bf16", "--out", str(out)]) == 0
+    with open(out / "table.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["precision"] for r in rows] == ["bfloat16"] * 2 + ["float64"] * 3
+    assert [r["precision"] for r in quick_run[2]] == ["float32"] * 2 + ["float64"] * 3
+    ddim = DDIM.from_checkpoint(tiny_checkpoint)
+    sets = []
+    for seed in (3, 4):
+        x_T = torch.randn((16, 1, 16, 16), generator=torch.Generator().manual_seed(seed))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            x_0 = ddim(x_T, eta=0.0, num_steps=10)
+        assert x_0.dtype == torch.float32  # the loop's arithmetic stays float32
+        sets.append(to_images(x_0).numpy())
+    assert float(rows[0]["value"]) == pytest.approx(evaluate(sets, seed=3)["fd"], rel=1e-6)
+    assert float(rows[0]["value"]) != float(quick_run[2][0]["value"])  # bf16 is not the float32 network
