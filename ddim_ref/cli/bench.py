@@ -131,43 +131,47 @@ def _tiny_unet2d():
                        up_block_types=("AttnUpBlock2D", "UpBlock2D")).eval()
 
 
-def _digits_unet2d(checkpoint=None):
-    """The shipped digits U-Net behind diffusers' UNet2DModel interface, so DDIMPipeline can run it."""
-    import torch
+def _as_unet2d(network, sample_size, in_channels, call):
+    """``network`` behind diffusers' UNet2DModel interface (config, dtype, ``(x, t) → .sample``) for DDIMPipeline.
+
+    ``call(network, x, t)`` gives the output for ``t`` as the caller passes it: a 0-d tensor from
+    DDIMPipeline, a LongTensor (B,) from the reference loop.
+    """
     from diffusers import ConfigMixin, ModelMixin
     from diffusers.configuration_utils import register_to_config
 
-    from ..torch.ddim import DDIM
-
-    class DigitsUNet(ModelMixin, ConfigMixin):
+    class StandIn(ModelMixin, ConfigMixin):
         @register_to_config
-        def __init__(self, sample_size: int = 16, in_channels: int = 1):
+        def __init__(self, sample_size: int, in_channels: int):
             super().__init__()
-            self.network = DDIM.from_checkpoint(checkpoint).network
+            self.network = network
 
         def forward(self, x, t):
-            t = torch.as_tensor(t, device=x.device)
-            return SimpleNamespace(sample=self.network(x, (t.expand(x.shape[0]) if t.ndim == 0 else t).long()))
+            return SimpleNamespace(sample=call(self.network, x, t))
 
-    return DigitsUNet().eval()
+    return StandIn(sample_size, in_channels).eval()
+
+
+def _digits_unet2d(checkpoint=None):
+    """The shipped digits U-Net behind diffusers' UNet2DModel interface, so DDIMPipeline can run it."""
+    import torch
+
+    from ..torch.ddim import DDIM
+
+    def call(net, x, t):
+        t = torch.as_tensor(t, device=x.device)
+        return net(x, (t.expand(x.shape[0]) if t.ndim == 0 else t).long())
+
+    network = DDIM.from_checkpoint(checkpoint).network
+    return _as_unet2d(network, network.config.image_size, network.config.in_channels, call)
 
 
 def _free_unet2d(unet, output):
     """A stand-in with ``unet``'s config whose every call returns ``output``: it costs the caller nothing."""
     import torch
-    from diffusers import ConfigMixin, ModelMixin
-    from diffusers.configuration_utils import register_to_config
 
-    class FreeUNet(ModelMixin, ConfigMixin):
-        @register_to_config
-        def __init__(self, sample_size: int = 8, in_channels: int = 3):
-            super().__init__()
-            self.unused = torch.nn.Parameter(torch.zeros(()))  # gives the pipeline its dtype and device
-
-        def forward(self, x, t):
-            return SimpleNamespace(sample=output)
-
-    return FreeUNet(unet.config.sample_size, unet.config.in_channels).eval()
+    unused = torch.nn.Linear(1, 1)  # gives the pipeline its dtype and device
+    return _as_unet2d(unused, unet.config.sample_size, unet.config.in_channels, lambda net, x, t: output)
 
 
 def _pipeline_timings(name, unet, num_steps, batch, repeat):
